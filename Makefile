@@ -1,0 +1,42 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+GW := $(BIN)/groomwatch
+# No network at run time: models and data never come from a hub.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export HF_DATASETS_OFFLINE := 1
+
+DEMO_DATA := data/demo
+DEMO_MODEL := models/demo-tfidf
+DEMO_REPORT := reports/demo
+
+.PHONY: install demo test test-slow lint serve bench clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e '.[dev,ray]'
+	touch $@
+
+install: $(INSTALLED)
+
+demo: install
+	$(GW) synth --n 2000 --prevalence 0.1 --seed 7 --out $(DEMO_DATA)
+	$(GW) data stats $(DEMO_DATA)
+
+test: install
+	$(BIN)/python -m pytest
+
+test-slow: install
+	$(BIN)/python -m pytest -m slow
+
+lint: install
+	$(BIN)/ruff check groomwatch tests benchmarks
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) data models reports predictions mlruns mlflow.db

@@ -1,0 +1,122 @@
+"""Lossless conversion between conversation records and Hugging Face ``datasets`` / Parquet rows.
+
+Arrow needs a fixed schema, so the free-form parts (``meta`` and unknown keys at each level)
+travel as JSON strings; everything else is a typed, nested column.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from groomwatch.data.record import Conversation, conversation_from_dict
+
+if TYPE_CHECKING:
+    import datasets
+
+
+def features() -> datasets.Features:
+    """The explicit ``Features`` of a conversation dataset (nested participants and messages)."""
+    from datasets import Features, Value
+
+    return Features(
+        {
+            "conversation_id": Value("string"),
+            "label": Value("int8"),
+            "language": Value("string"),
+            "source": Value("string"),
+            "platform": Value("string"),
+            "meta_json": Value("string"),
+            "extra_json": Value("string"),
+            "participants": [
+                {
+                    "author_id": Value("string"),
+                    "role": Value("string"),
+                    "offender": Value("bool"),
+                    "extra_json": Value("string"),
+                }
+            ],
+            "messages": [
+                {
+                    "author_id": Value("string"),
+                    "text": Value("string"),
+                    "timestamp": Value("string"),
+                    "grooming": Value("int8"),
+                    "stage": Value("string"),
+                    "extra_json": Value("string"),
+                }
+            ],
+        }
+    )
+
+
+def _dump(extra: dict[str, Any]) -> str | None:
+    return json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None
+
+
+def _load(text: str | None) -> dict[str, Any]:
+    return json.loads(text) if text else {}
+
+
+def conversation_to_row(conv: Conversation) -> dict[str, Any]:
+    return {
+        "conversation_id": conv.conversation_id,
+        "label": conv.label,
+        "language": conv.language,
+        "source": conv.source,
+        "platform": conv.platform,
+        "meta_json": _dump(conv.meta),
+        "extra_json": _dump(conv.extra),
+        "participants": [
+            {"author_id": p.author_id, "role": p.role, "offender": p.offender,
+             "extra_json": _dump(p.extra)}
+            for p in conv.participants
+        ],
+        "messages": [
+            {"author_id": m.author_id, "text": m.text, "timestamp": m.timestamp,
+             "grooming": m.grooming, "stage": m.stage, "extra_json": _dump(m.extra)}
+            for m in conv.messages
+        ],
+    }
+
+
+def row_to_conversation(row: dict[str, Any]) -> Conversation:
+    """Rebuild (and validate) a record from a dataset or Parquet row."""
+
+    def unpack(item: dict[str, Any]) -> dict[str, Any]:
+        rest = {k: v for k, v in item.items() if k != "extra_json"}
+        return {**rest, **_load(item.get("extra_json"))}
+
+    record = unpack({k: v for k, v in row.items() if k != "meta_json"})
+    record["meta"] = _load(row.get("meta_json"))
+    record["participants"] = [unpack(p) for p in row["participants"]]
+    record["messages"] = [unpack(m) for m in row["messages"]]
+    return conversation_from_dict(record)
+
+
+def to_dataset(conversations: Iterable[Conversation]) -> datasets.Dataset:
+    from datasets import Dataset
+
+    rows = [conversation_to_row(c) for c in conversations]
+    return Dataset.from_list(rows, features=features())
+
+
+def from_dataset(dataset: datasets.Dataset) -> list[Conversation]:
+    return [row_to_conversation(row) for row in dataset]
+
+
+def write_parquet(path: str | Path, conversations: Iterable[Conversation]) -> int:
+    """Write records to Parquet atomically with the dataset's Arrow schema."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from groomwatch.data.io import atomic_output
+
+    schema = features().arrow_schema
+    rows: Sequence[dict[str, Any]] = [conversation_to_row(c) for c in conversations]
+    table = pa.Table.from_pylist(list(rows), schema=schema)
+    with atomic_output(path, "wb") as handle:
+        pq.write_table(table, handle)
+    return len(rows)

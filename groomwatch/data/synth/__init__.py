@@ -1,0 +1,1 @@
+"""Synthetic, non-explicit grooming and look-alike benign conversations."""
