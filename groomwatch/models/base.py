@@ -33,7 +33,7 @@ class Detector(ABC):
 
     @abstractmethod
     def fit(self, train: Sequence[Conversation], validation: Sequence[Conversation]) -> Self:
-        """Learn from ``train``; calibrate probabilities (and pick nothing else) on ``validation``."""
+        """Learn from ``train``; calibrate probabilities (and nothing else) on ``validation``."""
 
     @abstractmethod
     def predict_proba(self, conversations: Sequence[Conversation]) -> np.ndarray:
@@ -66,7 +66,11 @@ class Detector(ABC):
         """Write the detector to ``directory``: ``detector.json`` plus the subclass's files."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        header = {"name": self.name, "threshold": float(self.threshold), "params": self.get_params()}
+        header = {
+            "name": self.name,
+            "threshold": float(self.threshold),
+            "params": self.get_params(),
+        }
         (directory / DETECTOR_FILE).write_text(json.dumps(header, indent=2) + "\n")
         self._save_state(directory)
 
@@ -99,6 +103,19 @@ def read_header(directory: str | Path) -> dict[str, Any]:
         return json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON ({exc.msg})") from None
+
+
+def conversation_labels(conversations: Sequence[Conversation], split: str) -> np.ndarray:
+    """The 0/1 labels of a training or validation split; unlabelled records are an InputError."""
+    missing = [c.conversation_id for c in conversations if c.label is None]
+    if missing:
+        raise InputError(
+            f"{split}: {len(missing)} conversation(s) have no label, e.g. {missing[0]!r}"
+        )
+    labels = np.array([c.label for c in conversations], dtype=np.int64)
+    if len(np.unique(labels)) < 2:
+        raise InputError(f"{split}: needs both grooming (1) and non-grooming (0) conversations")
+    return labels
 
 
 def _only_author(conversation: Conversation, author_id: str) -> Conversation:

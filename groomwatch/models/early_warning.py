@@ -1,0 +1,87 @@
+"""Early warning (the eSPD rule) around any detector.
+
+After each message the detector scores the window of the last ``window`` messages; a warning
+fires once at least ``s`` of the last ``history`` window scores reach the threshold, and then
+stays on. Batch (``run``) and streaming (``stream``) share one code path, so a served stream
+warns on exactly the message an offline evaluation says it would. Window scores come from the
+detector's ``window_scorer``, which ``tfidf-lr`` updates incrementally.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from groomwatch.data.record import Conversation, Message
+from groomwatch.errors import ConfigError
+from groomwatch.models.base import Detector
+from groomwatch.models.params import positive_int
+
+
+@dataclass
+class WarningResult:
+    """``warning_at`` is k, the number of messages seen when the warning fired (1-based, as
+    ERDE and F_latency count), or None if it never fired."""
+
+    warned: bool
+    warning_at: int | None
+    window_scores: np.ndarray = field(repr=False)
+
+
+class EarlyWarning:
+    def __init__(
+        self,
+        detector: Detector,
+        window: int = 50,
+        history: int = 10,
+        s: int = 3,
+        threshold: float | None = None,
+    ) -> None:
+        self.detector = detector
+        self.window = positive_int("window", window)
+        self.history = positive_int("history", history)
+        self.s = positive_int("s", s)
+        if self.s > self.history:
+            raise ConfigError(f"s must be at most history ({self.history}), not {s}")
+        self.threshold = float(detector.threshold if threshold is None else threshold)
+        if not 0.0 <= self.threshold <= 1.0:
+            raise ConfigError(f"threshold must be a probability in [0, 1], not {threshold}")
+
+    def stream(self) -> WarningStream:
+        """A fresh state for one conversation fed message by message."""
+        return WarningStream(self)
+
+    def run(self, conversation: Conversation) -> WarningResult:
+        stream = self.stream()
+        for message in conversation.messages:
+            stream.push(message)
+        return stream.result()
+
+
+class WarningStream:
+    """Per-conversation state: the detector's window scorer plus the last ``history`` votes."""
+
+    def __init__(self, rule: EarlyWarning) -> None:
+        self.rule = rule
+        self.scorer = rule.detector.window_scorer(rule.window)
+        self.votes: deque[bool] = deque(maxlen=rule.history)
+        self.scores: list[float] = []
+        self.warning_at: int | None = None
+
+    def push(self, message: Message) -> tuple[float, bool]:
+        """Add one message; returns its window score and whether the warning is on."""
+        score = self.scorer.update(message)
+        self.scores.append(score)
+        self.votes.append(score >= self.rule.threshold)
+        if self.warning_at is None and sum(self.votes) >= self.rule.s:
+            self.warning_at = len(self.scores)
+        return score, self.warning_at is not None
+
+    def result(self) -> WarningResult:
+        return WarningResult(
+            warned=self.warning_at is not None,
+            warning_at=self.warning_at,
+            window_scores=np.array(self.scores),
+        )

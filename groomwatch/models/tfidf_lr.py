@@ -1,0 +1,252 @@
+"""``tfidf-lr``: word and character n-gram TF-IDF + logistic regression; fast, strong, the default.
+
+N-grams are counted per message and the counts summed per conversation, so a conversation's
+vector (before L2 normalisation) is linear in its messages. That one choice gives both exact
+per-message logit contributions for reviewers and an incremental window scorer for early
+warning: moving the window adds one message's counts and subtracts another's.
+Character n-grams (``char_wb``) make it work in any language without a tokenizer.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Self
+
+import joblib
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from groomwatch.data.record import Conversation, Message
+from groomwatch.models.base import Detector, WindowScorer, conversation_labels
+from groomwatch.models.calibration import METHODS, Calibrator, fit_calibrator
+from groomwatch.models.params import choice, ngram_range, positive_float, positive_int
+
+STATE_FILE = "tfidf_lr.joblib"
+#: Keeps one-letter chat words ("u", "r") that scikit-learn's default pattern drops.
+TOKEN_PATTERN = r"(?u)\b\w+\b"
+
+
+class TfidfLogisticDetector(Detector):
+    name = "tfidf-lr"
+
+    def __init__(
+        self,
+        word_ngrams: Sequence[int] = (1, 2),
+        char_ngrams: Sequence[int] = (2, 4),
+        min_df: int = 2,
+        max_features: int = 200_000,
+        C: float = 10.0,
+        class_weight: str | None = "balanced",
+        max_iter: int = 2000,
+        calibration: str = "sigmoid",
+        seed: int = 0,
+    ) -> None:
+        self.word_ngrams = ngram_range("word_ngrams", word_ngrams)
+        self.char_ngrams = ngram_range("char_ngrams", char_ngrams)
+        self.min_df = positive_int("min_df", min_df)
+        self.max_features = positive_int("max_features", max_features)
+        self.C = positive_float("C", C)
+        self.class_weight = choice("class_weight", class_weight, ("balanced", None))
+        self.max_iter = positive_int("max_iter", max_iter)
+        self.calibration = choice("calibration", calibration, METHODS)
+        self.seed = seed
+        self.blocks: list[_Block] = []
+        self.intercept = 0.0
+        self.calibrator: Calibrator | None = None
+
+    def get_params(self) -> dict[str, Any]:
+        return {
+            "word_ngrams": list(self.word_ngrams),
+            "char_ngrams": list(self.char_ngrams),
+            "min_df": self.min_df,
+            "max_features": self.max_features,
+            "C": self.C,
+            "class_weight": self.class_weight,
+            "max_iter": self.max_iter,
+            "calibration": self.calibration,
+            "seed": self.seed,
+        }
+
+    # -- learning ------------------------------------------------------------------------------
+    def fit(self, train: Sequence[Conversation], validation: Sequence[Conversation]) -> Self:
+        y_train = conversation_labels(train, "train")
+        y_val = conversation_labels(validation, "validation")
+        texts, owner = _messages(train)
+        min_df = self.min_df if len(texts) > self.min_df else 1
+        vectorizers = [
+            CountVectorizer(
+                analyzer="word",
+                ngram_range=self.word_ngrams,
+                token_pattern=TOKEN_PATTERN,
+                min_df=min_df,
+                max_features=self.max_features,
+                dtype=np.float64,
+            ),
+            CountVectorizer(
+                analyzer="char_wb",
+                ngram_range=self.char_ngrams,
+                min_df=min_df,
+                max_features=self.max_features,
+                dtype=np.float64,
+            ),
+        ]
+        self.blocks = []
+        for vectorizer in vectorizers:
+            counts = owner @ vectorizer.fit_transform(texts)
+            self.blocks.append(_Block(vectorizer, _smooth_idf(counts)))
+        model = LogisticRegression(
+            C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, random_state=self.seed
+        ).fit(self._features(train), y_train)
+        offset = 0
+        for block in self.blocks:
+            size = len(block.idf)
+            block.coef = model.coef_[0, offset : offset + size].copy()
+            offset += size
+        self.intercept = float(model.intercept_[0])
+        self.calibrator = fit_calibrator(
+            self.decision_function(validation), y_val, self.calibration
+        )
+        return self
+
+    # -- scoring -------------------------------------------------------------------------------
+    def decision_function(self, conversations: Sequence[Conversation]) -> np.ndarray:
+        """The uncalibrated logit per conversation (what calibration maps to a probability)."""
+        self._check_fitted()
+        if not conversations:
+            return np.zeros(0)
+        coef = np.concatenate([block.coef for block in self.blocks])
+        return self._features(conversations) @ coef + self.intercept
+
+    def predict_proba(self, conversations: Sequence[Conversation]) -> np.ndarray:
+        return self.calibrator(self.decision_function(conversations))
+
+    def score_messages(self, conversation: Conversation) -> np.ndarray:
+        """Each message's exact share of the logit: the messages' shares plus the intercept
+        give the conversation's uncalibrated logit."""
+        self._check_fitted()
+        shares = np.zeros(len(conversation.messages))
+        if not conversation.messages:
+            return shares
+        for block in self.blocks:
+            weighted = block.weighted(block.vectorizer.transform(conversation.texts))
+            norm = np.sqrt(np.square(np.asarray(weighted.sum(axis=0))).sum())
+            if norm > 0:
+                shares += weighted @ block.coef / norm
+        return shares
+
+    def window_scorer(self, window: int = 50) -> WindowScorer:
+        self._check_fitted()
+        return IncrementalTfidfWindow(self, positive_int("window", window))
+
+    def _features(self, conversations: Sequence[Conversation]) -> sp.csr_matrix:
+        texts, owner = _messages(conversations)
+        return sp.hstack(
+            [
+                _l2_rows(block.weighted(owner @ block.vectorizer.transform(texts)))
+                for block in self.blocks
+            ],
+            format="csr",
+        )
+
+    def _check_fitted(self) -> None:
+        if not self.blocks:
+            raise RuntimeError(f"{self.name}: call fit() or load() before scoring")
+
+    # -- persistence ---------------------------------------------------------------------------
+    def _save_state(self, directory: Path) -> None:
+        joblib.dump({"blocks": self.blocks, "intercept": self.intercept}, directory / STATE_FILE)
+        self.calibrator.save(directory)
+
+    def _load_state(self, directory: Path) -> None:
+        state = joblib.load(directory / STATE_FILE)
+        self.blocks, self.intercept = state["blocks"], state["intercept"]
+        self.calibrator = Calibrator.load(directory)
+
+
+class _Block:
+    """One feature family (word or char n-grams): its vocabulary, idf and coefficients."""
+
+    def __init__(self, vectorizer: CountVectorizer, idf: np.ndarray) -> None:
+        self.vectorizer = vectorizer
+        self.idf = idf
+        self.coef = np.zeros_like(idf)
+
+    def weighted(self, counts: sp.spmatrix) -> sp.csr_matrix:
+        return sp.csr_matrix(counts.multiply(self.idf[None, :]))
+
+
+class IncrementalTfidfWindow(WindowScorer):
+    """Sliding-window scorer that updates the window's count vector instead of re-vectorising.
+
+    Per block it keeps the window's summed counts, the dot product with the coefficients and
+    the squared norm of the tf-idf vector; a message entering or leaving touches only its own
+    non-zero n-grams, so each update costs one message's vectorisation.
+    """
+
+    def __init__(self, detector: TfidfLogisticDetector, window: int) -> None:
+        self.detector = detector
+        self.window = window
+        self.messages: deque[list[sp.csr_matrix]] = deque()
+        self.counts = [np.zeros(len(b.idf)) for b in detector.blocks]
+        self.dot = [0.0] * len(detector.blocks)
+        self.squared_norm = [0.0] * len(detector.blocks)
+        self.nonzero = [0] * len(detector.blocks)
+
+    def update(self, message: Message, participants: Sequence[Any] = ()) -> float:
+        rows = [b.vectorizer.transform([message.text]) for b in self.detector.blocks]
+        self._add(rows, 1.0)
+        self.messages.append(rows)
+        if len(self.messages) > self.window:
+            self._add(self.messages.popleft(), -1.0)
+        return float(self.detector.calibrator(np.array([self.logit()]))[0])
+
+    def logit(self) -> float:
+        value = self.detector.intercept
+        for dot, squared_norm, nonzero in zip(
+            self.dot, self.squared_norm, self.nonzero, strict=True
+        ):
+            if nonzero:
+                value += dot / np.sqrt(squared_norm)
+        return value
+
+    def _add(self, rows: list[sp.csr_matrix], sign: float) -> None:
+        for i, (block, row) in enumerate(zip(self.detector.blocks, rows, strict=True)):
+            idx, delta = row.indices, sign * row.data
+            old = self.counts[i][idx]
+            new = old + delta
+            self.counts[i][idx] = new
+            idf_sq = np.square(block.idf[idx])
+            self.nonzero[i] += int(np.count_nonzero(new)) - int(np.count_nonzero(old))
+            if self.nonzero[i]:
+                self.squared_norm[i] += float(((new * new - old * old) * idf_sq).sum())
+                self.dot[i] += float((delta * block.idf[idx] * block.coef[idx]).sum())
+            else:  # an empty window: reset exactly instead of carrying rounding error
+                self.squared_norm[i] = self.dot[i] = 0.0
+
+
+def _messages(conversations: Sequence[Conversation]) -> tuple[list[str], sp.csr_matrix]:
+    """All message texts, and the conversations × messages 0/1 matrix that sums them."""
+    texts = [m.text for c in conversations for m in c.messages]
+    lengths = np.array([len(c.messages) for c in conversations])
+    owner = sp.csr_matrix(
+        (np.ones(len(texts)), np.arange(len(texts)), np.r_[0, np.cumsum(lengths)]),
+        shape=(len(conversations), len(texts)),
+    )
+    return texts, owner
+
+
+def _smooth_idf(counts: sp.csr_matrix) -> np.ndarray:
+    """scikit-learn's smoothed idf, with documents = conversations."""
+    n = counts.shape[0]
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    return np.log((1 + n) / (1 + df)) + 1.0
+
+
+def _l2_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)
