@@ -1,0 +1,73 @@
+"""Error rates per group (language, platform, any ``meta`` key) and the largest gap between groups.
+
+fairlearn's ``MetricFrame`` splits the data; each group's confusion counts then get the same
+exact intervals as the whole set. A group without positives (or negatives) has undefined
+FNR (or FPR): it is reported as null with a note and left out of the gap, never a crash.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from fairlearn.metrics import MetricFrame
+
+from groomwatch.evaluation.intervals import CONFIDENCE
+from groomwatch.evaluation.metrics import RATE_NAMES, rates
+
+GAP_RATES = ("fpr", "fnr", "precision")
+_COUNTS = {
+    "tp": lambda y, f: int(np.sum((y == 1) & f)),
+    "fp": lambda y, f: int(np.sum((y == 0) & f)),
+    "tn": lambda y, f: int(np.sum((y == 0) & ~f)),
+    "fn": lambda y, f: int(np.sum((y == 1) & ~f)),
+}
+
+
+def _note(counts: dict[str, int]) -> str | None:
+    positives = counts["tp"] + counts["fn"]
+    negatives = counts["tn"] + counts["fp"]
+    if positives == 0 and negatives == 0:
+        return "empty group"
+    if positives == 0:
+        return "no grooming conversations: FNR, TPR undefined"
+    if negatives == 0:
+        return "no innocent conversations: FPR, TNR undefined"
+    return None
+
+
+def largest_gap(groups: list[dict], rate: str) -> dict | None:
+    """Highest minus lowest defined value of ``rate`` across groups, naming both groups."""
+    defined = [(g["rates"][rate]["value"], g["group"]) for g in groups
+               if g["rates"][rate]["value"] is not None]
+    if len(defined) < 2:
+        return None
+    low, high = min(defined), max(defined)
+    return {"value": high[0] - low[0], "lowest": low[1], "highest": high[1]}
+
+
+def by_group(
+    y: np.ndarray, flag: np.ndarray, groups: pd.DataFrame, confidence: float = CONFIDENCE
+) -> dict[str, dict]:
+    """For each grouping column: a row per group with counts, rates and intervals; the gaps."""
+    result: dict[str, dict] = {}
+    flag = flag.astype(bool)
+    for column in groups.columns:
+        field = column.removeprefix("group:")
+        frame = MetricFrame(
+            metrics=_COUNTS, y_true=y, y_pred=flag, sensitive_features=groups[column].rename(field)
+        ).by_group
+        rows = []
+        for name, counts_row in frame.iterrows():
+            counts = {k: int(counts_row[k]) for k in _COUNTS}
+            group_rates = rates(counts, confidence)
+            rows.append({
+                "group": str(name),
+                "n": sum(counts.values()),
+                "n_positive": counts["tp"] + counts["fn"],
+                "confusion": counts,
+                "rates": {k: group_rates[k].to_dict() for k in RATE_NAMES},
+                "note": _note(counts),
+            })
+        gaps = {rate: largest_gap(rows, rate) for rate in GAP_RATES}
+        result[field] = {"groups": rows, "largest_gap": gaps}
+    return result
