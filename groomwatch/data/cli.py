@@ -1,9 +1,216 @@
-"""Commands of the data stage."""
+"""The `groomwatch data` commands: import corpora, split, and inspect datasets."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from groomwatch.data.record import Conversation
+
+data_app = typer.Typer(
+    help="Import corpora into the conversation format, split them, and print their statistics.",
+    no_args_is_help=True,
+)
+import_app = typer.Typer(
+    help="Import a corpus into conversation records (JSON Lines, or Parquet by extension).",
+    no_args_is_help=True,
+)
+data_app.add_typer(import_app, name="import")
+
+OutFile = Annotated[
+    Path, typer.Option("--out", help="Output file (.jsonl, or .parquet); written atomically.")
+]
+KeyEnv = Annotated[
+    str | None,
+    typer.Option(
+        "--pseudonymise-key-env",
+        metavar="VAR",
+        help="Replace author IDs by an HMAC-SHA256 pseudonym keyed by environment variable VAR.",
+    ),
+]
+
+
+class _RichProgress:
+    """Adapts an importer's progress reports to one rich task that also counts records."""
+
+    def __init__(self, progress: Progress, task: TaskID) -> None:
+        self._progress, self._task = progress, task
+
+    def start(self, total: int | None, unit: str) -> None:
+        self._progress.update(self._task, total=total, unit=unit)
+
+    def advance(self, amount: int) -> None:
+        self._progress.advance(self._task, amount)
+
+
+def _run_import(
+    label: str, out: Path, read: Callable[[_RichProgress], Iterable[Conversation]]
+) -> None:
+    """Stream an importer into ``out`` with a progress bar and a closing summary line."""
+    console = Console(stderr=True)
+    counts = {"conversations": 0, "messages": 0}
+
+    def counted(conversations: Iterable[Conversation]) -> Iterator[Conversation]:
+        for conv in conversations:
+            counts["conversations"] += 1
+            counts["messages"] += len(conv.messages)
+            yield conv
+
+    from groomwatch.data.io import write_conversations
+
+    columns = (
+        TextColumn(f"importing {label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[unit]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(label, total=None, unit="")
+        write_conversations(out, counted(read(_RichProgress(progress, task))))
+    console.print(
+        f"wrote {counts['conversations']:,} conversations, {counts['messages']:,} messages "
+        f"to {out}"
+    )
+
+
+XmlFile = Annotated[Path, typer.Option("--xml", help="PAN12 corpus XML (training or test file).")]
+PredatorsFile = Annotated[
+    Path, typer.Option("--predators", help="Predator author IDs, one per line (problem 1 truth).")
+]
+LinesFile = Annotated[
+    Path | None,
+    typer.Option("--lines", help="Problem-2 truth (conversation id TAB line): message labels."),
+]
+
+
+@import_app.command("pan12")
+def import_pan12(
+    xml: XmlFile,
+    predators: PredatorsFile,
+    out: OutFile,
+    lines: LinesFile = None,
+    pseudonymise_key_env: KeyEnv = None,
+) -> None:
+    """Import the PAN 2012 sexual predator identification corpus (streamed, flat memory)."""
+    from groomwatch.data.importers import pan12
+
+    author_map = _author_map(pseudonymise_key_env)
+    predator_ids = pan12.read_predators(predators)
+    marked = pan12.read_predatory_lines(lines) if lines else None
+    _run_import(
+        "pan12",
+        out,
+        lambda p: pan12.iter_pan12(xml, predator_ids, marked, author_map=author_map, progress=p),
+    )
+
+
+PjDir = Annotated[
+    Path,
+    typer.Option("--dir", help="Transcript directory: NAME.txt files, or predators/ + officers/."),
+]
+
+
+@import_app.command("pj")
+def import_pj(directory: PjDir, out: OutFile, pseudonymise_key_env: KeyEnv = None) -> None:
+    """Import Perverted-Justice transcripts (label 1; the decoy is role child)."""
+    from groomwatch.data.importers.pj import iter_pj
+
+    author_map = _author_map(pseudonymise_key_env)
+    _run_import("pj", out, lambda p: iter_pj(directory, author_map=author_map, progress=p))
+
+
+Limit = Annotated[
+    int | None, typer.Option("--limit", min=1, help="Import only the first N conversations.")
+]
+
+
+@import_app.command("chitchat")
+def import_chitchat(
+    out: OutFile, limit: Limit = None, pseudonymise_key_env: KeyEnv = None
+) -> None:
+    """Import the BYU Chit-Chat corpus shipped in the chitchat-dataset package (label 0)."""
+    from groomwatch.data.importers.chitchat import iter_chitchat
+
+    author_map = _author_map(pseudonymise_key_env)
+    _run_import(
+        "chitchat", out, lambda p: iter_chitchat(limit=limit, author_map=author_map, progress=p)
+    )
+
+
+CsvFile = Annotated[
+    Path,
+    typer.Option(
+        "--in", help="CSV, one row per message: conversation_id,author_id,text[,timestamp][,label]."
+    ),
+]
+
+
+@import_app.command("csv")
+def import_csv(csv_file: CsvFile, out: OutFile, pseudonymise_key_env: KeyEnv = None) -> None:
+    """Import your own messages from CSV (other columns are kept as message keys)."""
+    from groomwatch.data.importers.csv_messages import iter_csv
+
+    author_map = _author_map(pseudonymise_key_env)
+    _run_import("csv", out, lambda p: iter_csv(csv_file, author_map=author_map, progress=p))
+
+
+def _author_map(variable: str | None) -> Callable[[str], str]:
+    from groomwatch.data.importers.common import same_id
+    from groomwatch.data.pseudonymise import pseudonymiser_from_env
+
+    return pseudonymiser_from_env(variable) or same_id
+
+
+SplitInput = Annotated[Path, typer.Option("--in", help="Records to split (.jsonl or .parquet).")]
+SplitDir = Annotated[
+    Path, typer.Option("--out", help="Directory for train/validation/test.jsonl.")
+]
+Ratios = Annotated[
+    str, typer.Option("--ratios", help="Train, validation and test shares, summing to 1.")
+]
+Seed = Annotated[int, typer.Option("--seed", help="Seed of the group shuffle.")]
+
+
+@data_app.command("split")
+def split(
+    source: SplitInput, out: SplitDir, ratios: Ratios = "0.7,0.15,0.15", seed: Seed = 0
+) -> None:
+    """Split into train/validation/test, stratified by label and grouped by offender."""
+    from groomwatch.data.io import load_conversations
+    from groomwatch.data.split import parse_ratios, split_conversations, write_splits
+
+    shares = parse_ratios(ratios)
+    splits = split_conversations(load_conversations(source), shares, seed)
+    for name, path in write_splits(splits, out).items():
+        typer.echo(f"{name}: {len(splits[name]):,} conversations → {path}")
+
+
+StatsPath = Annotated[Path, typer.Argument(help="A records file, or a split directory.")]
+
+
+@data_app.command("stats")
+def stats(path: StatsPath) -> None:
+    """Print conversations, messages, label balance, languages, sources and length percentiles."""
+    from groomwatch.data.stats import print_stats
+
+    print_stats(path)
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the root `groomwatch` app."""
+    app.add_typer(data_app, name="data")

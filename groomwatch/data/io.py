@@ -58,9 +58,9 @@ def _read_jsonl(path: Path) -> Iterator[Conversation]:
 
 
 def _read_parquet(path: Path) -> Iterator[Conversation]:
-    from groomwatch.data.hf import row_to_conversation
-
     import pyarrow.parquet as pq
+
+    from groomwatch.data.hf import row_to_conversation
 
     try:
         table = pq.ParquetFile(path)
@@ -103,7 +103,9 @@ def find_split(directory: str | Path, split: str) -> Path:
         candidate = directory / f"{split}{suffix}"
         if candidate.is_file():
             return candidate
-    raise InputError(f"{directory}: no {split}.jsonl or {split}.parquet (run `groomwatch data split`)")
+    raise InputError(
+        f"{directory}: no {split}.jsonl or {split}.parquet (run `groomwatch data split`)"
+    )
 
 
 def load_split(directory: str | Path, split: str) -> list[Conversation]:

@@ -1,4 +1,4 @@
-"""The conversation record: the one interchange format every importer writes and every command reads.
+"""The conversation record: the interchange format every importer writes and every command reads.
 
 A record is a JSON object (one per JSON Lines line). Known keys become typed fields; unknown keys
 are kept in ``extra`` so a round trip through groomwatch never drops a user's data.
@@ -83,7 +83,8 @@ class Conversation:
 
 
 _CONVERSATION_KEYS = (
-    "conversation_id", "label", "language", "source", "platform", "meta", "participants", "messages",
+    "conversation_id", "label", "language", "source", "platform", "meta",
+    "participants", "messages",
 )
 _PARTICIPANT_KEYS = ("author_id", "role", "offender")
 _MESSAGE_KEYS = ("author_id", "text", "timestamp", "grooming", "stage")
@@ -157,7 +158,9 @@ def _participant(value: Any, path: str) -> Participant:
     if offender is not None and not isinstance(offender, bool):
         raise RecordError(_join(path, "offender"), f"must be true, false or null, not {offender!r}")
     return Participant(
-        author_id=_string(_require(obj, "author_id", path), _join(path, "author_id"), nonempty=True),
+        author_id=_string(
+            _require(obj, "author_id", path), _join(path, "author_id"), nonempty=True
+        ),
         role=role,
         offender=offender,
         extra=_extra(obj, _PARTICIPANT_KEYS),

@@ -1,0 +1,124 @@
+"""Train/validation/test splits, stratified by label and grouped by offender.
+
+Grouping keeps every conversation of one offender in one split, so a model is never tested on
+an offender it was trained on (offender leakage inflates scores). Conversations linked through
+a shared offender form one group; a conversation without an offender is its own group. Groups
+are placed greedily, largest first, into the split where they least raise the chi-square
+distance between the split's label counts and its target share of each label, which keeps each
+split's size and label balance close to the targets.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Hashable, Sequence
+from pathlib import Path
+
+from groomwatch.data.io import SPLITS, write_conversations
+from groomwatch.data.record import Conversation
+from groomwatch.errors import ConfigError, InputError
+
+DEFAULT_RATIOS = (0.7, 0.15, 0.15)
+
+
+def parse_ratios(text: str) -> tuple[float, float, float]:
+    """``"0.7,0.15,0.15"`` → a validated ratio triple."""
+    try:
+        ratios = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise ConfigError(f"--ratios {text!r}: expected three numbers like 0.7,0.15,0.15") from None
+    return check_ratios(ratios)
+
+
+def check_ratios(ratios: Sequence[float]) -> tuple[float, float, float]:
+    if len(ratios) != len(SPLITS) or any(r <= 0 for r in ratios) or abs(sum(ratios) - 1) > 1e-6:
+        raise ConfigError(
+            f"ratios {tuple(ratios)} must be three positive numbers (train, validation, test) "
+            "that sum to 1"
+        )
+    return (ratios[0], ratios[1], ratios[2])
+
+
+def offender_groups(conversations: Sequence[Conversation]) -> list[str]:
+    """One group key per conversation: conversations sharing any offender share the key.
+
+    The synthetic generator reuses an offender persona's ``author_id`` across conversations,
+    so this also groups its conversations by persona.
+    """
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    keys = []
+    for conv in conversations:
+        offenders = [f"offender:{a}" for a in conv.offender_ids]
+        key = offenders[0] if offenders else f"conversation:{conv.conversation_id}"
+        for other in offenders[1:]:
+            parent[root(other)] = root(key)
+        keys.append(key)
+    return [root(k) for k in keys]
+
+
+def assign_splits(
+    groups: Sequence[Hashable],
+    labels: Sequence[int | None],
+    ratios: Sequence[float] = DEFAULT_RATIOS,
+    seed: int = 0,
+) -> list[str]:
+    """The split name of each item, keeping groups whole and label ratios close to the whole's."""
+    ratios = check_ratios(ratios)
+    members: dict[Hashable, Counter] = {}
+    for group, label in zip(groups, labels, strict=True):
+        members.setdefault(group, Counter())[label] += 1
+    if len(members) < len(SPLITS):
+        raise InputError(f"{len(members)} offender group(s) are too few for three splits")
+    totals = Counter(labels)
+    order = list(members)
+    random.Random(seed).shuffle(order)
+    order.sort(key=lambda g: -sum(members[g].values()))
+    placed = [Counter() for _ in SPLITS]
+    split_of: dict[Hashable, int] = {}
+    for group in order:
+        counts = members[group]
+        best = min(
+            range(len(SPLITS)),
+            key=lambda s: sum(
+                (2 * (placed[s][label] - ratios[s] * totals[label]) + n) * n
+                / (ratios[s] * totals[label])
+                for label, n in counts.items()
+            ),
+        )
+        placed[best].update(counts)
+        split_of[group] = best
+    empty = [SPLITS[s] for s in range(len(SPLITS)) if not placed[s]]
+    if empty:
+        raise InputError(f"too few offender groups: the {', '.join(empty)} split would be empty")
+    return [SPLITS[split_of[g]] for g in groups]
+
+
+def split_conversations(
+    conversations: Sequence[Conversation],
+    ratios: Sequence[float] = DEFAULT_RATIOS,
+    seed: int = 0,
+) -> dict[str, list[Conversation]]:
+    """Split records into train/validation/test, grouped by offender, stratified by label."""
+    names = assign_splits(
+        offender_groups(conversations), [c.label for c in conversations], ratios, seed
+    )
+    splits: dict[str, list[Conversation]] = {name: [] for name in SPLITS}
+    for conv, name in zip(conversations, names, strict=True):
+        splits[name].append(conv)
+    return splits
+
+
+def write_splits(splits: dict[str, list[Conversation]], directory: Path) -> dict[str, Path]:
+    """Write ``DIR/<split>.jsonl`` for each split (each file atomically)."""
+    paths = {name: directory / f"{name}.jsonl" for name in splits}
+    for name, convs in splits.items():
+        write_conversations(paths[name], convs)
+    return paths
