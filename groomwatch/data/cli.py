@@ -79,7 +79,9 @@ def _run_import(
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console, transient=True) as progress:
+    with Progress(
+        *columns, console=console, transient=True, disable=not console.is_terminal
+    ) as progress:
         task = progress.add_task(label, total=None, unit="")
         write_conversations(out, counted(read(_RichProgress(progress, task))))
     console.print(

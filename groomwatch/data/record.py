@@ -208,7 +208,7 @@ def conversation_from_dict(data: Any) -> Conversation:
         language=_string(obj.get("language"), "language", nullable=True),
         source=_string(obj.get("source"), "source", nullable=True),
         platform=_string(obj.get("platform"), "platform", nullable=True),
-        meta=_object(obj.get("meta") or {}, "meta"),
+        meta=_object({} if obj.get("meta") is None else obj["meta"], "meta"),
         extra=_extra(obj, _CONVERSATION_KEYS),
     )
 

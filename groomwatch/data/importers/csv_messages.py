@@ -9,11 +9,18 @@ message. Rows of one conversation need not be adjacent; their order is the messa
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from groomwatch.data.importers.common import NoProgress, Progress, require_file, same_id
+from groomwatch.data.importers.common import (
+    NoProgress,
+    Progress,
+    decode_utf8,
+    require_file,
+    same_id,
+)
 from groomwatch.data.pseudonymise import AuthorMap
 from groomwatch.data.record import (
     Conversation,
@@ -60,19 +67,16 @@ def iter_csv(
 
 def _collect(path: Path, author_map: AuthorMap) -> dict[str, _Pending]:
     pending: dict[str, _Pending] = {}
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        try:
-            missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-            if missing:
-                raise InputError(f"{path}:1: missing column(s): {', '.join(missing)}")
-            for row in reader:
-                _add_row(pending, row, path, reader.line_num, author_map)
-        except UnicodeDecodeError as exc:
-            line = reader.line_num + 1
-            raise InputError(f"{path}:{line}: not valid UTF-8 ({exc.reason})") from None
-        except csv.Error as exc:
-            raise InputError(f"{path}:{reader.line_num}: not valid CSV ({exc})") from None
+    # Decoded whole (the rows are grouped in memory anyway) so a bad byte's line is exact.
+    reader = csv.DictReader(io.StringIO(decode_utf8(path.read_bytes(), path), newline=""))
+    try:
+        missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InputError(f"{path}:1: missing column(s): {', '.join(missing)}")
+        for row in reader:
+            _add_row(pending, row, path, reader.line_num, author_map)
+    except csv.Error as exc:
+        raise InputError(f"{path}:{reader.line_num}: not valid CSV ({exc})") from None
     if not pending:
         raise InputError(f"{path}: holds a header but no rows")
     return pending
