@@ -16,11 +16,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from groomwatch.evaluation.defaults import (
+    DEFAULT_BASE_RATE,
+    DEFAULT_HANDLING_MINUTES,
+    DEFAULT_VOLUME,
+)
 from groomwatch.evaluation.intervals import CONFIDENCE, Estimate, binomial_rate
-
-DEFAULT_BASE_RATE = 1e-4
-DEFAULT_VOLUME = 10_000_000
-DEFAULT_HANDLING_MINUTES = 5.0
 
 
 @dataclass(frozen=True)

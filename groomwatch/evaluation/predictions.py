@@ -43,11 +43,7 @@ def _fail_rows(path: Path, frame: pd.DataFrame, bad: pd.Series, column: str, pro
 
 
 def read_predictions(path: str | Path, *, flags_from_scores: bool = True) -> pd.DataFrame:
-    """Parse and validate the CSV; columns come back typed (score float, flag bool, ...).
-
-    Scores outside [0, 1] are only allowed when a ``flag`` column carries the decision and the
-    caller does not derive flags from the score itself.
-    """
+    """Parse and validate a predictions CSV (see ``validate_predictions``)."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
@@ -55,6 +51,22 @@ def read_predictions(path: str | Path, *, flags_from_scores: bool = True) -> pd.
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not a readable CSV file ({exc})") from None
+    return validate_predictions(frame, path, flags_from_scores=flags_from_scores)
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A typed predictions table as the strings a CSV would hold (missing values empty)."""
+    return frame.astype(object).where(frame.notna(), "").astype(str)
+
+
+def validate_predictions(
+    frame: pd.DataFrame, path: str | Path, *, flags_from_scores: bool = True
+) -> pd.DataFrame:
+    """Check a table of strings; columns come back typed (score float, flag bool, ...).
+
+    Scores outside [0, 1] are only allowed when a ``flag`` column carries the decision and the
+    caller does not derive flags from the score itself.
+    """
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(

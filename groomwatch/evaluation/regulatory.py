@@ -8,22 +8,8 @@ for grooming detection was a precision figure).
 
 from __future__ import annotations
 
+from groomwatch.evaluation.format import count, pct, projection_sentence, with_interval
 from groomwatch.evaluation.intervals import binomial_rate
-
-
-def _pct(value: float | None) -> str:
-    return "undefined" if value is None else f"{100 * value:.2f}%"
-
-
-def _range(estimate: dict) -> str:
-    if estimate["value"] is None:
-        return "undefined"
-    low, high = _pct(estimate["ci_low"]), _pct(estimate["ci_high"])
-    return f"{_pct(estimate['value'])} (95% CI {low}–{high})"
-
-
-def _count(value: float | None) -> str:
-    return "undefined" if value is None else f"{value:,.0f}"
 
 
 def threshold_sentence(threshold: dict) -> str:
@@ -33,7 +19,7 @@ def threshold_sentence(threshold: dict) -> str:
     if threshold["method"] == "target_fpr":
         text += (
             f", the lowest threshold whose false positive rate is at most "
-            f"{_pct(threshold['target_fpr'])} with 95% confidence"
+            f"{pct(threshold['target_fpr'])} with 95% confidence"
         )
     return text + "."
 
@@ -48,20 +34,18 @@ def regulatory_summary(report: dict) -> dict:
     statements = [
         threshold_sentence(report["threshold"]),
         f"On the {n:,} {unit} assessed, {c['fp']:,} innocent {unit} were flagged (false "
-        f"positives): {_range(share_of_flags)} of all flags and {_range(share_of_items)} of "
-        f"all {unit} scanned.",
-        f"False positive rate (innocent {unit} flagged): {_range(r['fpr'])}. False negative "
-        f"rate (grooming {unit} missed): {_range(r['fnr'])}.",
-        f"Precision (share of flags that are grooming, not 'accuracy'): {_range(r['precision'])} "
-        "on the test set, whose share of grooming is far higher than in real traffic.",
-        f"At a base rate of 1 in {1 / d['base_rate']:,.0f} and {d['volume_per_day']:,.0f} "
-        f"{unit} a day, about {_count(d['false_positives_per_day']['value'])} innocent {unit} "
-        f"a day (95% CI {_count(d['false_positives_per_day']['ci_low'])}–"
-        f"{_count(d['false_positives_per_day']['ci_high'])}) would reach a reviewer, and "
-        f"precision would be {_range(d['precision_at_base_rate'])}.",
+        f"positives): {with_interval(share_of_flags)} of all flags and "
+        f"{with_interval(share_of_items)} of all {unit} scanned.",
+        f"False positive rate (innocent {unit} flagged): {with_interval(r['fpr'])}. "
+        f"False negative rate (grooming {unit} missed): {with_interval(r['fnr'])}.",
+        "Precision (share of flags that are grooming, not 'accuracy'): "
+        f"{with_interval(r['precision'])} on the test set, whose share of grooming is far "
+        "higher than in real traffic.",
+        projection_sentence(report),
+        f"Precision at that base rate: {with_interval(d['precision_at_base_rate'])}.",
         f"Human review: every flag is confirmed by a person before anything is reported; at "
         f"{d['handling_minutes']:g} minutes per flag that is about "
-        f"{_count(d['reviewer_hours_per_day']['value'])} reviewer-hours a day. Conversations "
+        f"{count(d['reviewer_hours_per_day']['value'])} reviewer-hours a day. Conversations "
         "that raise no suspicion are not kept.",
     ]
     return {

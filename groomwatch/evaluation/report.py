@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from groomwatch import __version__
+from groomwatch.evaluation.defaults import DEFAULT_RESAMPLES, DEFAULT_SEED
 from groomwatch.evaluation.deployment import Assumptions, project
 from groomwatch.evaluation.early import early_detection
 from groomwatch.evaluation.groups import by_group
@@ -26,9 +27,6 @@ from groomwatch.evaluation.regulatory import regulatory_summary
 from groomwatch.evaluation.schema import SCHEMA_VERSION
 from groomwatch.evaluation.threshold import Decision
 from groomwatch.evaluation.weighted import WeightedScores
-
-DEFAULT_RESAMPLES = 1000
-DEFAULT_SEED = 0
 
 
 @dataclass
