@@ -1,9 +1,169 @@
-"""Commands of the serving stage."""
+"""Commands of the serving stage: the review server, accounts, keys, stats, reports, purge, audit.
+
+The web stack and database layer are imported inside each command so ``groomwatch --help``
+stays fast.
+"""
 
 from __future__ import annotations
 
+import json
+import secrets
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+DB_HELP = "Database URL, e.g. sqlite:///review.db or postgresql+psycopg://user@host/db."
+DbOption = typer.Option("sqlite:///review.db", "--db", help=DB_HELP)
+
+users_app = typer.Typer(help="Reviewer accounts and API keys.", no_args_is_help=True)
+reports_app = typer.Typer(help="Report records of confirmed flags.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+
+
+def _database(url: str):
+    """Open the database at ``url`` migrated to the newest schema."""
+    from groomwatch.serving.db import Database
+    from groomwatch.serving.migrations import upgrade
+
+    db = Database(url)
+    upgrade(db)
+    return db
+
+
+def serve(
+    model: Annotated[Path, typer.Option("--model", help="Directory of a saved detector.")],
+    db: str = DbOption,
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    provider: str = typer.Option("groomwatch", help="Provider name written into reports."),
+    service: str = typer.Option("chat", help="Service name written into reports."),
+    retention_days: int = typer.Option(365, help="Days confirmed content is kept."),
+    insecure_cookies: bool = typer.Option(
+        False, help="Drop the Secure cookie flag (only for plain-HTTP testing off loopback)."
+    ),
+) -> None:
+    """Run the scoring API and reviewer web page (migrates the database and purges first)."""
+    import logging
+
+    import uvicorn
+
+    from groomwatch.serving.app import create_app
+    from groomwatch.serving.settings import Settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = Settings(db_url=db, model_dir=model, provider=provider, service=service,
+                        retention_days=retention_days, secure_cookies=not insecure_cookies)
+    app = create_app(settings)
+    typer.echo(f"serving {model} on http://{host}:{port} (docs at /docs)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+@users_app.command("add")
+def users_add(
+    name: str = typer.Argument(..., help="Login name."),
+    role: str = typer.Option("reviewer", help="reviewer, lead, auditor or admin."),
+    db: str = DbOption,
+    generate_password: bool = typer.Option(
+        False, "--generate-password", help="Generate a password and print it once."
+    ),
+) -> None:
+    """Add a reviewer account; the password is prompted for, or generated and printed once."""
+    from groomwatch.serving.auth import add_user
+
+    if generate_password:
+        password = secrets.token_urlsafe(12)
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    add_user(_database(db), name, role, password)
+    typer.echo(f"added {role} {name!r}")
+    if generate_password:
+        typer.echo(f"password (shown once): {password}")
+
+
+@users_app.command("add-key")
+def users_add_key(
+    client: str = typer.Argument(..., help="Name of the API client (provider system)."),
+    db: str = DbOption,
+) -> None:
+    """Create an API key for a client; it is printed once, as the last word of the output."""
+    from groomwatch.serving.auth import add_api_key
+
+    key = add_api_key(_database(db), client)
+    typer.echo(f"API key for {client!r} (store it now, it is shown only once): {key}")
+
+
+def stats(
+    db: str = DbOption,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Flags, decisions, downstream precision, time to decision, reversal rate, kappa."""
+    from groomwatch.serving.stats import read
+
+    figures = read(_database(db))
+    if as_json:
+        typer.echo(json.dumps(figures, indent=2))
+        return
+    for key, value in figures.items():
+        shown = f"{value:.4f}" if isinstance(value, float) else value
+        typer.echo(f"{key:24} {shown}")
+
+
+@reports_app.command("export")
+def reports_export(
+    db: str = DbOption,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="JSON file to write (default stdout).")
+    ] = None,
+    provider: str = typer.Option("groomwatch", help="Provider name written into reports."),
+    service: str = typer.Option("chat", help="Service name written into reports."),
+) -> None:
+    """Export one JSON report record per confirmed flag (the export is audited)."""
+    from groomwatch.data.io import atomic_output
+    from groomwatch.serving.reports import export
+    from groomwatch.serving.settings import Settings
+
+    records = export(_database(db), Settings(provider=provider, service=service), actor="cli")
+    text = json.dumps(records, indent=2) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+        return
+    with atomic_output(out) as handle:
+        handle.write(text)
+    typer.echo(f"wrote {len(records)} report(s) to {out}", err=True)
+
+
+def purge(
+    db: str = DbOption,
+    retention_days: int = typer.Option(365, help="Delete content detected longer ago than this."),
+) -> None:
+    """Delete the content of flags older than the retention period (metadata stays)."""
+    from groomwatch.serving.retention import purge as run_purge
+
+    n = run_purge(_database(db), retention_days, actor="cli")
+    typer.echo(f"purged the content of {n} item(s) older than {retention_days} days")
+
+
+@audit_app.command("verify")
+def audit_verify(db: str = DbOption) -> None:
+    """Check the audit log's hash chain; exit 1 and list the breaks if any entry was changed."""
+    from groomwatch.serving.audit import verify
+
+    result = verify(_database(db))
+    if result.ok:
+        typer.echo(f"audit log intact: {result.entries} entries")
+        return
+    for problem in result.problems:
+        typer.echo(f"broken: {problem}", err=True)
+    raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the root `groomwatch` app."""
+    app.command("serve")(serve)
+    app.command("stats")(stats)
+    app.command("purge")(purge)
+    app.add_typer(users_app, name="users")
+    app.add_typer(reports_app, name="reports")
+    app.add_typer(audit_app, name="audit")

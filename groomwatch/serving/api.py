@@ -1,0 +1,105 @@
+"""The versioned JSON API under /v1: scoring, streaming, stats and report export."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Request
+
+from groomwatch.data.record import RecordError, conversation_from_dict
+from groomwatch.serving import reports, stats
+from groomwatch.serving.auth import Principal, require
+from groomwatch.serving.limits import to_conversation
+from groomwatch.serving.schemas import (
+    BatchIn,
+    ConversationIn,
+    ScoreResponse,
+    Stats,
+    StreamMessageIn,
+    StreamResult,
+)
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "no or unknown API key / session"},
+    403: {"description": "role not allowed"},
+    413: {"description": "body, batch or conversation too large"},
+    422: {"description": "malformed request; the detail says which field"},
+    429: {"description": "rate limit exceeded"},
+}
+router = APIRouter(prefix="/v1", responses=ERRORS)
+
+
+def _client(request: Request,
+            principal: Annotated[Principal, Depends(require("client"))]) -> Principal:
+    """An API client within its rate limit."""
+    request.app.state.rate_limiter.check(principal.name)
+    return principal
+
+
+Client = Annotated[Principal, Depends(_client)]
+Overseer = Annotated[Principal, Depends(require("auditor", "lead", "admin"))]
+
+
+@router.post("/conversations/score", response_model=ScoreResponse, tags=["scoring"])
+def score(
+    request: Request,
+    body: Annotated[BatchIn | ConversationIn, Body()],
+    principal: Client,
+) -> dict[str, Any]:
+    """Score one conversation or a batch. Flagged ones are stored and queued (``review_id``);
+    unflagged ones are never written anywhere. Answers only after the flags are committed."""
+    settings = request.app.state.settings
+    items = body.conversations if isinstance(body, BatchIn) else [body]
+    if not items:
+        raise HTTPException(422, "conversations must not be empty")
+    if len(items) > settings.max_batch:
+        raise HTTPException(413, f"batch of {len(items)} conversations; "
+                                 f"the limit is {settings.max_batch}")
+    conversations = [to_conversation(item, settings) for item in items]
+    return {"results": request.app.state.scorer.score(principal.name, conversations)}
+
+
+@router.post("/streams/{conversation_id}/messages", response_model=StreamResult,
+             tags=["streaming"])
+def stream_message(
+    request: Request, conversation_id: str, body: StreamMessageIn,
+    principal: Client,
+) -> dict[str, Any]:
+    """Append one message to a live conversation. The recent window is kept in memory only;
+    when early warning fires, the conversation so far is stored and queued (once)."""
+    settings = request.app.state.settings
+    if len(body.text) > settings.max_message_chars:
+        raise HTTPException(413, f"text is longer than {settings.max_message_chars} characters")
+    try:
+        record = conversation_from_dict({
+            "conversation_id": conversation_id,
+            "participants": [{"author_id": body.author_id, "role": body.role}],
+            "messages": [{"author_id": body.author_id, "text": body.text,
+                          "timestamp": body.timestamp}],
+        })
+    except RecordError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return request.app.state.streams.push(principal.name, conversation_id, record.messages[0],
+                                          body.role)
+
+
+@router.delete("/streams/{conversation_id}", status_code=204, tags=["streaming"])
+def end_stream(request: Request, conversation_id: str,
+               principal: Client) -> None:
+    """End a stream and drop everything kept in memory for it."""
+    if not request.app.state.streams.drop(principal.name, conversation_id):
+        raise HTTPException(404, f"no open stream {conversation_id!r}")
+
+
+@router.get("/stats", response_model=Stats, tags=["review"])
+def get_stats(request: Request,
+              _: Overseer) -> dict[str, Any]:
+    """Flags, decisions, downstream precision, time to decision, reversal rate and agreement."""
+    return stats.read(request.app.state.db)
+
+
+@router.get("/reports", tags=["review"])
+def get_reports(request: Request,
+                principal: Overseer) -> list[dict[str, Any]]:
+    """One structured report record per confirmed flag (the export is audited)."""
+    return reports.export(request.app.state.db, request.app.state.settings, principal.name)

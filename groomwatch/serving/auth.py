@@ -1,0 +1,157 @@
+"""Accounts, passwords, web sessions, API keys and the role checks every route uses.
+
+Passwords are hashed with Argon2 (argon2-cffi). API keys and session tokens are 256-bit random
+values, so a plain SHA-256 of them is safe to store and cheap to check on every request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import HTTPException, Request
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from groomwatch.errors import ConfigError
+from groomwatch.serving import audit
+from groomwatch.serving.db import ROLES, ApiKey, Database, User, WebSession, utcnow
+
+SESSION_COOKIE = "gw_session"
+LOGIN_CSRF_COOKIE = "gw_login_csrf"
+_hasher = PasswordHasher()
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a reviewer account (``user_id`` set) or an API client (``role='client'``)."""
+
+    name: str
+    role: str
+    user_id: int | None = None
+    csrf_token: str = ""
+
+
+# -- accounts and keys (used by the CLI and tests) ---------------------------------------------
+def add_user(db: Database, name: str, role: str, password: str, actor: str = "cli") -> None:
+    if role not in ROLES:
+        raise ConfigError(f"unknown role {role!r}; choose one of: {', '.join(ROLES)}")
+    if not name.strip():
+        raise ConfigError("a user name must not be empty")
+    try:
+        with db.transaction() as session:
+            session.add(User(name=name, role=role, password_hash=_hasher.hash(password),
+                             created_at=utcnow()))
+            session.flush()
+            audit.record(session, actor, "account.create", f"user:{name}", role=role)
+    except IntegrityError:
+        raise ConfigError(f"user {name!r} already exists") from None
+
+
+def add_api_key(db: Database, client: str, actor: str = "cli") -> str:
+    """Create a key for ``client`` and return it; only its hash is stored, so show it once."""
+    if not client.strip():
+        raise ConfigError("a client name must not be empty")
+    key = "gwk_" + new_token()
+    with db.transaction() as session:
+        session.add(ApiKey(client=client, key_hash=token_hash(key), created_at=utcnow()))
+        audit.record(session, actor, "apikey.create", f"client:{client}")
+    return key
+
+
+def check_password(session: Session, name: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        _hasher.hash(password)  # same work either way, so timing does not reveal user names
+        return None
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return user
+
+
+def open_session(session: Session, user: User, ttl_seconds: float) -> str:
+    """Store a new web session for ``user``; returns the cookie value."""
+    token = new_token()
+    session.execute(delete(WebSession).where(WebSession.expires_at < utcnow()))
+    session.add(WebSession(token_hash=token_hash(token), user_id=user.id,
+                           csrf_token=new_token(),
+                           expires_at=utcnow() + timedelta(seconds=ttl_seconds)))
+    return token
+
+
+def close_session(session: Session, token: str) -> None:
+    session.execute(delete(WebSession).where(WebSession.token_hash == token_hash(token)))
+
+
+# -- request-time checks -------------------------------------------------------------------------
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.headers.get("x-api-key")
+
+
+def _client(request: Request) -> Principal | None:
+    key = _bearer(request)
+    if not key:
+        return None
+    db: Database = request.app.state.db
+    with db.transaction() as session:
+        client = session.scalar(select(ApiKey.client).where(ApiKey.key_hash == token_hash(key)))
+    if client is None:
+        raise HTTPException(401, "unknown API key")
+    return Principal(name=client, role="client")
+
+
+def session_user(request: Request) -> Principal | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    db: Database = request.app.state.db
+    with db.transaction() as session:
+        row = session.execute(
+            select(User, WebSession.csrf_token)
+            .join(WebSession, WebSession.user_id == User.id)
+            .where(WebSession.token_hash == token_hash(token), WebSession.expires_at > utcnow())
+        ).first()
+    if row is None:
+        return None
+    user, csrf = row
+    return Principal(name=user.name, role=user.role, user_id=user.id, csrf_token=csrf)
+
+
+def require(*roles: str):
+    """A FastAPI dependency admitting an API client (role ``client``) or a user with a role."""
+
+    def dependency(request: Request) -> Principal:
+        principal = _client(request) if _bearer(request) else session_user(request)
+        if principal is None:
+            raise HTTPException(401, "log in or send an API key (Authorization: Bearer KEY)",
+                                headers={"WWW-Authenticate": "Bearer"})
+        if principal.role not in roles:
+            raise HTTPException(403, f"role {principal.role!r} may not do this; needs one of: "
+                                     f"{', '.join(roles)}")
+        return principal
+
+    return dependency
+
+
+def check_csrf(principal: Principal, submitted: str) -> None:
+    if not principal.csrf_token or not hmac.compare_digest(principal.csrf_token, submitted or ""):
+        raise HTTPException(403, "missing or wrong CSRF token; reload the page and try again")

@@ -1,0 +1,181 @@
+"""The reviewer web pages: log in, work the queue, decide, read the audit log.
+
+Server-rendered Jinja2 templates with one small static script for keyboard shortcuts; every
+form carries the session's CSRF token (the login form a double-submit cookie token).
+"""
+
+from __future__ import annotations
+
+import hmac
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from groomwatch.serving import audit, decisions, queue
+from groomwatch.serving.auth import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    Principal,
+    check_csrf,
+    check_password,
+    close_session,
+    new_token,
+    open_session,
+    session_user,
+)
+from groomwatch.serving.db import Review, User, utcnow
+
+UI = Path(__file__).parent / "ui"
+templates = Jinja2Templates(directory=str(UI / "templates"))
+router = APIRouter(include_in_schema=False)
+AUDIT_ROLES = ("auditor", "lead", "admin", "reviewer")
+
+
+class LoginRequired(Exception):
+    """Raised by pages that need a session; the app turns it into a redirect to /login."""
+
+
+def _user(request: Request, *roles: str) -> Principal:
+    principal = session_user(request)
+    if principal is None:
+        raise LoginRequired
+    if roles and principal.role not in roles:
+        raise HTTPException(403, f"role {principal.role!r} may not open this page")
+    return principal
+
+
+def _page(request: Request, name: str, principal: Principal | None, **context: Any) -> Response:
+    return templates.TemplateResponse(request, name, {"user": principal, **context})
+
+
+def _cookie(response: Response, request: Request, name: str, value: str) -> None:
+    response.set_cookie(name, value, httponly=True, samesite="strict", path="/",
+                        secure=request.app.state.settings.secure_cookies)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, error: str = "") -> Response:
+    token = new_token()
+    response = _page(request, "login.html", None, csrf=token, error=error)
+    _cookie(response, request, LOGIN_CSRF_COOKIE, token)
+    return response
+
+
+@router.post("/login")
+def login(request: Request, username: str = Form(...), password: str = Form(...),
+          csrf: str = Form("")) -> Response:
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected, csrf):
+        raise HTTPException(403, "missing or wrong CSRF token; reload the login page")
+    settings = request.app.state.settings
+    with request.app.state.db.transaction() as session:
+        user = check_password(session, username, password)
+        if user is None:
+            audit.record(session, username[:100], "login.failed")
+        else:
+            token = open_session(session, user, settings.session_ttl_seconds)
+            audit.record(session, user.name, "login")
+    if user is None:
+        return RedirectResponse("/login?error=Wrong+name+or+password", status_code=303)
+    response = RedirectResponse("/", status_code=303)
+    _cookie(response, request, SESSION_COOKIE, token)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: str = Form("")) -> Response:
+    principal = _user(request)
+    check_csrf(principal, csrf)
+    with request.app.state.db.transaction() as session:
+        close_session(session, request.cookies[SESSION_COOKIE])
+        audit.record(session, principal.name, "logout")
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def queue_page(request: Request, message: str = "") -> Response:
+    principal = _user(request)
+    with request.app.state.db.transaction() as session:
+        items = queue.ordered(session, principal)
+        depth = queue.queue_depth(session)
+    return _page(request, "queue.html", principal, items=items, depth=depth, now=utcnow(),
+                 message=message, can_decide=principal.role in queue.DECIDING_ROLES)
+
+
+@router.post("/queue/next")
+def next_item(request: Request, csrf: str = Form("")) -> Response:
+    principal = _user(request, *queue.DECIDING_ROLES)
+    check_csrf(principal, csrf)
+    settings = request.app.state.settings
+    review_id = queue.claim_next(request.app.state.db, principal, settings.claim_ttl_seconds)
+    if review_id is None:
+        return RedirectResponse("/?message=The+queue+is+empty", status_code=303)
+    return RedirectResponse(f"/review/{review_id}", status_code=303)
+
+
+@router.post("/review/{review_id}/claim")
+def claim_item(request: Request, review_id: int, csrf: str = Form("")) -> Response:
+    principal = _user(request, *queue.DECIDING_ROLES)
+    check_csrf(principal, csrf)
+    settings = request.app.state.settings
+    if not queue.claim(request.app.state.db, principal, review_id, settings.claim_ttl_seconds):
+        return RedirectResponse("/?message=Someone+else+is+working+on+that+item",
+                                status_code=303)
+    return RedirectResponse(f"/review/{review_id}", status_code=303)
+
+
+def highlighted(content: dict[str, Any]) -> list[dict[str, Any]]:
+    """Messages with a 0..1 highlight from their positive contribution and a top-3 mark."""
+    contributions = content["contributions"]
+    strongest = max([c for c in contributions if c > 0], default=0.0)
+    top = sorted(range(len(contributions)), key=lambda i: -contributions[i])[:3]
+    roles = {p["author_id"]: p["role"] for p in content["participants"]}
+    return [
+        {**m, "role": roles.get(m["author_id"], "unknown"), "contribution": c,
+         "weight": (max(c, 0.0) / strongest) if strongest else 0.0,
+         "top": c > 0 and i in top}
+        for i, (m, c) in enumerate(zip(content["messages"], contributions, strict=True))
+    ]
+
+
+@router.get("/review/{review_id}", response_class=HTMLResponse)
+def review_page(request: Request, review_id: int) -> Response:
+    principal = _user(request, *queue.DECIDING_ROLES)
+    with request.app.state.db.transaction() as session:
+        review = session.get(Review, review_id)
+        if review is None:
+            raise HTTPException(404, f"no review {review_id}")
+        holder = session.get(User, review.claimed_by) if review.claimed_by else None
+    mine = review.claimed_by == principal.user_id
+    return _page(
+        request, "review.html", principal, review=review, holder=holder, mine=mine,
+        messages=highlighted(review.content) if review.content and mine else [],
+        participants=review.content["participants"] if review.content else [],
+        reasons=decisions.REASONS, lead_only=review.status == "escalated",
+    )
+
+
+@router.post("/review/{review_id}/decide")
+def decide(request: Request, review_id: int, outcome: str = Form(...), csrf: str = Form(""),
+           note: str = Form(""), reason_confirm: str = Form(""), reason_dismiss: str = Form(""),
+           reason_escalate: str = Form("")) -> Response:
+    principal = _user(request, *queue.DECIDING_ROLES)
+    check_csrf(principal, csrf)
+    reason = {"confirm": reason_confirm, "dismiss": reason_dismiss,
+              "escalate": reason_escalate}.get(outcome, "")
+    state = decisions.decide(request.app.state.db, principal, review_id, outcome, reason, note)
+    return RedirectResponse(f"/?message=Review+{review_id}:+{state}", status_code=303)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request) -> Response:
+    principal = _user(request, *AUDIT_ROLES)
+    with request.app.state.db.transaction() as session:
+        entries = audit.recent(session, 200)
+    return _page(request, "audit.html", principal, entries=entries)

@@ -1,0 +1,141 @@
+"""Shared fixtures: a small tfidf-lr detector trained on hand-written chats, apps and clients.
+
+Grooming chats mix neutral grooming-behaviour lines (secrecy, isolation, moving to a private
+app) into small talk; benign chats are small talk only. ``SECRET_WORD`` appears in the text of
+every generated message so tests can prove message text never reaches logs or unflagged storage.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from groomwatch.data.record import Conversation, Message, Participant
+from groomwatch.models.base import Detector
+from groomwatch.models.registry import create_detector
+from groomwatch.serving.app import create_app
+from groomwatch.serving.auth import add_api_key, add_user
+from groomwatch.serving.settings import Settings
+
+SECRET_WORD = "zebracorn"
+GROOMING = [
+    "dont tell your parents about us", "you are so mature for your age",
+    "are you home alone now", "this is our little secret", "delete our chat after reading",
+    "lets move to a private app", "nobody understands you like me", "can we meet without anyone",
+]
+SMALL_TALK = [
+    "did you finish the homework", "what game tonight", "football practice at five",
+    "that film was great", "my dog ate my sock", "see you at school tomorrow",
+    "the bus was late again", "pizza for dinner",
+]
+PASSWORD = "correct horse battery"
+
+
+def make_chat(index: int, grooming: bool, n_messages: int = 30, seed: int = 0) -> dict:
+    """One record as JSON: ``grooming`` chats say a grooming line in every other message."""
+    rng = random.Random(seed * 100_003 + index)
+    messages = []
+    for i in range(n_messages):
+        lines = GROOMING if grooming and i % 2 == 0 else SMALL_TALK
+        messages.append({"author_id": "a" if i % 2 == 0 else "b",
+                         "text": f"{rng.choice(lines)} {SECRET_WORD}{i}"})
+    return {
+        "conversation_id": f"{'g' if grooming else 'b'}{seed}-{index}",
+        "participants": [{"author_id": "a", "role": "adult"}, {"author_id": "b", "role": "child"}],
+        "messages": messages,
+        "language": "en",
+    }
+
+
+def _records(n: int, seed: int) -> list[Conversation]:
+    convs = []
+    for i in range(n):
+        data = make_chat(i, grooming=i % 2 == 0, seed=seed)
+        convs.append(Conversation(
+            conversation_id=data["conversation_id"],
+            participants=[Participant(**p) for p in data["participants"]],
+            messages=[Message(**m) for m in data["messages"]],
+            label=int(i % 2 == 0), language="en",
+        ))
+    return convs
+
+
+@pytest.fixture(scope="session")
+def detector() -> Detector:
+    model = create_detector("tfidf-lr", min_df=1, char_ngrams=(3, 3), max_iter=500)
+    return model.fit(_records(60, seed=1), _records(40, seed=2))
+
+
+@pytest.fixture(scope="session")
+def model_dir(detector: Detector, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("model") / "tfidf"
+    detector.save(path)
+    return path
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'review.db'}"
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(db_url=db_url, double_review_rate=0.0)
+
+
+@pytest.fixture
+def app(settings: Settings, detector: Detector):
+    return create_app(settings, detector)
+
+
+@pytest.fixture
+def api_key(app) -> str:
+    return add_api_key(app.state.db, "provider-a")
+
+
+@pytest.fixture
+def client(app, api_key: str) -> Iterator[TestClient]:
+    """A TestClient over https (cookies are Secure) with the API key sent on every request."""
+    with TestClient(app, base_url="https://testserver",
+                    headers={"Authorization": f"Bearer {api_key}"}) as test_client:
+        yield test_client
+
+
+def log_in(app, name: str, role: str = "reviewer", create: bool = True) -> TestClient:
+    """A logged-in browser-like client; returns it with ``.csrf`` set to its form token."""
+    if create:
+        add_user(app.state.db, name, role, PASSWORD)
+    browser = TestClient(app, base_url="https://testserver")
+    page = browser.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    answer = browser.post("/login", data={"username": name, "password": PASSWORD, "csrf": token},
+                          follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/", answer.text
+    browser.csrf = csrf_of(browser.get("/").text)
+    return browser
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture
+def chat():
+    """``chat(index, grooming, n_messages=30, seed=0)`` builds one JSON record."""
+    return make_chat
+
+
+@pytest.fixture
+def secret_word() -> str:
+    return SECRET_WORD
+
+
+@pytest.fixture
+def login():
+    """``login(app, name, role="reviewer")`` creates an account and returns a logged-in client."""
+    return log_in
