@@ -1,0 +1,200 @@
+"""Benign scripts, most of them hard look-alikes of grooming.
+
+Each scenario shares surface behaviour with grooming — ages asked, photos requested, secrets
+kept, pick-ups arranged, compliments paid, apps switched — in a context that makes it harmless:
+parents and coaches organising a child's day, consenting adults, teenagers among themselves,
+strangers bantering over a game, support agents.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from groomwatch.data.synth import personas
+from groomwatch.data.synth.chat import Turn, closing, fit, move_share, opening, small_talk
+from groomwatch.data.synth.personas import Persona
+
+#: (who speaks, the move, the moves the other may answer with)
+Beat = tuple[int, str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    cast: Callable[[random.Random], tuple[Persona, Persona]]
+    beats: tuple[Beat, ...]
+
+
+def _parent(rng: random.Random) -> tuple[Persona, Persona]:
+    return personas.adult(rng, 28, 56), personas.child(rng)
+
+
+def _relative(rng: random.Random) -> tuple[Persona, Persona]:
+    return personas.adult(rng, 20, 78), personas.child(rng)
+
+
+def _coach(rng: random.Random) -> tuple[Persona, Persona]:
+    return personas.adult(rng, 22, 64), personas.child(rng, 10, 16)
+
+
+def _adults(rng: random.Random) -> tuple[Persona, Persona]:
+    return personas.adult(rng, 19, 58), personas.adult(rng, 19, 58)
+
+
+def _teens(rng: random.Random) -> tuple[Persona, Persona]:
+    return personas.child(rng, 13, 16), personas.child(rng, 13, 16)
+
+
+def _anyone(rng: random.Random) -> tuple[Persona, Persona]:
+    def one() -> Persona:
+        return personas.child(rng) if rng.random() < 0.45 else personas.adult(rng, 18, 50)
+
+    return one(), one()
+
+
+_ACK = ("agree", "react", "c_open")
+_CARE = (
+    (0, "parent_plan", ("agree", "tell", "unsure", "react", "c_hesitant")),
+    (0, "permission_slip", ("send_photo", "agree", "unsure")),
+    (0, "surprise", ("agree", "c_open", "react")),
+    (0, "keep_quiet", _ACK),
+    (0, "pickup", ("agree", "thanks", "c_open")),
+    (0, "proud", ("thanks",)),
+    (0, "mature", ("thanks", "react")),
+    (0, "who_home", ("say_home",)),
+    (0, "delete_it", ("agree", "refuse", "c_hesitant")),
+    (0, "ask_photo", ("send_photo", "refuse", "unsure")),
+    (0, "ask_where", ("say_where",)),
+    (1, "ask_photo", ("send_photo", "unsure")),
+)
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        Scenario("parent_child", _parent, (*_CARE, (0, "gift", ("thanks",)))),
+        Scenario(
+            "relative_child",
+            _relative,
+            (
+                *_CARE,
+                (0, "gift", ("thanks", "c_open")),
+                (0, "ask_age", ("say_age",)),
+                (0, "compliment", ("thanks",)),
+                (0, "arrange_meet", ("agree", "unsure")),
+                (0, "send_photo", ("react", "compliment")),
+            ),
+        ),
+        Scenario(
+            "coach_pupil",
+            _coach,
+            (
+                (0, "coach_plan", ("agree", "c_hesitant", "unsure")),
+                (0, "pickup", ("agree", "thanks")),
+                (0, "proud", ("thanks",)),
+                (0, "mature", ("thanks",)),
+                (0, "g_mentor", ("agree", "thanks")),
+                (0, "permission_slip", ("send_photo", "agree")),
+                (0, "keep_quiet", _ACK),
+                (0, "who_home", ("say_home",)),
+                (1, "unsure", ("coach_plan", "agree")),
+                (0, "arrange_meet", ("agree", "unsure")),
+            ),
+        ),
+        Scenario(
+            "adults_flirting",
+            _adults,
+            (
+                (0, "flirt", ("flirt", "react", "thanks")),
+                (1, "flirt", ("flirt", "react")),
+                (0, "date", ("agree", "unsure", "refuse")),
+                (0, "intimate", ("intimate", "flirt", "react")),
+                (1, "intimate", ("intimate", "react")),
+                (0, "ask_age", ("say_age",)),
+                (0, "compliment", ("thanks", "flirt")),
+                (0, "ask_photo", ("send_photo", "refuse")),
+                (0, "keep_quiet", _ACK),
+                (0, "who_home", ("say_home",)),
+                (0, "move_app", ("agree",)),
+                (0, "arrange_meet", ("agree", "unsure")),
+                (0, "pickup", ("agree", "thanks")),
+                (1, "delete_it", ("agree", "react")),
+            ),
+        ),
+        Scenario(
+            "teens_flirting",
+            _teens,
+            (
+                (0, "teen_flirt", ("teen_flirt", "react", "unsure", "c_hesitant")),
+                (1, "teen_flirt", ("react", "tell")),
+                (0, "ask_age", ("say_age",)),
+                (1, "ask_age", ("say_age",)),
+                (0, "compliment", ("thanks", "react")),
+                (0, "keep_quiet", ("agree", "c_open")),
+                (0, "arrange_meet", ("agree", "unsure", "refuse")),
+                (0, "move_app", ("agree", "unsure")),
+                (0, "delete_it", ("agree", "react")),
+                (0, "ask_where", ("say_where",)),
+                (0, "who_home", ("say_home",)),
+                (0, "ask_photo", ("send_photo", "refuse", "c_resist")),
+            ),
+        ),
+        Scenario(
+            "gaming_banter",
+            _anyone,
+            (
+                (0, "banter", ("banter", "react", "c_resist")),
+                (1, "banter", ("banter", "react")),
+                (0, "ask_age", ("say_age", "refuse")),
+                (0, "move_app", ("agree", "refuse", "unsure")),
+                (0, "gift", ("thanks", "react")),
+                (0, "compliment", ("thanks", "banter")),
+                (0, "g_mentor", ("agree", "react", "refuse")),
+                (0, "ask_where", ("say_where",)),
+                (1, "change_subject", ("tell", "react")),
+            ),
+        ),
+        Scenario(
+            "friends_photos",
+            _adults,
+            (
+                (0, "ask_photo", ("send_photo", "unsure")),
+                (1, "send_photo", ("react", "compliment")),
+                (0, "keep_quiet", _ACK),
+                (1, "delete_it", ("agree", "react", "refuse")),
+                (0, "compliment", ("thanks", "react")),
+                (0, "arrange_meet", ("agree", "unsure")),
+                (0, "gift", ("thanks",)),
+            ),
+        ),
+        Scenario(
+            "customer_support",
+            _adults,
+            (
+                (0, "support_ask", ("support_answer",)),
+                (0, "support_info", ("thanks", "agree")),
+                (0, "ask_photo", ("send_photo",)),
+                (1, "unsure", ("support_info",)),
+            ),
+        ),
+        Scenario("chitchat", _anyone, ()),
+    )
+}
+
+
+def benign_script(rng: random.Random, scenario: Scenario, n: int) -> list[Turn]:
+    """Exactly ``n`` turns of one benign conversation."""
+    first = 0 if rng.random() < 0.7 else 1
+    start = opening(rng, first)
+    end = closing(rng, rng.randrange(2))
+    target = max(2, n - len(start) - len(end))
+    share = move_share(rng) if scenario.beats else 0.0
+    middle: list[Turn] = []
+    while len(middle) < target:
+        if not scenario.beats or (middle and rng.random() >= share):
+            middle += small_talk(rng, rng.randrange(2))
+            continue
+        speaker, move, replies = rng.choice(scenario.beats)
+        middle += [Turn(speaker, move), Turn(1 - speaker, rng.choice(replies))]
+    return fit(middle, start, end, n)

@@ -1,0 +1,72 @@
+"""Conversation scripts as sequences of turns, and the ordinary chat every script shares.
+
+A script says who speaks and which grammar move they make; the wording comes later. Grooming
+and benign scripts draw their openings, small talk and closings from the same functions with the
+same probabilities, so how much ordinary chat surrounds the scenario never reveals the label.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import NamedTuple
+
+
+class Turn(NamedTuple):
+    speaker: int  # index into the conversation's personas
+    move: str
+    grooming: int = 0
+    stage: str | None = None
+
+
+def move_share(rng: random.Random) -> float:
+    """Share of turns spent on the scenario rather than small talk, drawn per conversation."""
+    return rng.uniform(0.3, 0.7)
+
+
+def opening(rng: random.Random, first: int) -> list[Turn]:
+    other = 1 - first
+    turns = [Turn(first, "hello")]
+    roll = rng.random()
+    if roll < 0.5:
+        turns += [Turn(other, "hello"), Turn(first, "howru"), Turn(other, "fine")]
+    elif roll < 0.8:
+        turns.append(Turn(other, rng.choice(("hello", "howru", "react"))))
+    return turns
+
+
+def small_talk(rng: random.Random, first: int, stage: str | None = None) -> list[Turn]:
+    """One short exchange about everyday things."""
+    other = 1 - first
+    roll = rng.random()
+    if roll < 0.4:
+        turns = [Turn(first, "ask", 0, stage), Turn(other, "tell", 0, stage)]
+        if rng.random() < 0.5:
+            turns.append(Turn(first, rng.choice(("react", "tell", "ask")), 0, stage))
+        return turns
+    if roll < 0.75:
+        return [
+            Turn(first, "tell", 0, stage),
+            Turn(other, rng.choice(("react", "tell", "ask")), 0, stage),
+        ]
+    if roll < 0.9:
+        return [Turn(first, "react", 0, stage)]
+    return [Turn(first, "brb", 0, stage), Turn(first, rng.choice(("react", "tell")), 0, stage)]
+
+
+def closing(rng: random.Random, leaver: int, move: str = "bye") -> list[Turn]:
+    """The goodbye (or none: many chats just stop)."""
+    roll = rng.random()
+    if roll < 0.35:
+        return []
+    if roll < 0.7:
+        return [Turn(leaver, move)]
+    return [Turn(leaver, move), Turn(1 - leaver, rng.choice(("bye", "react", "agree")))]
+
+
+def fit(
+    turns: list[Turn], opening_turns: list[Turn], closing_turns: list[Turn], n: int
+) -> list[Turn]:
+    """Exactly ``n`` turns: the opening, the middle cut to size, then the closing."""
+    middle = max(0, n - len(opening_turns) - len(closing_turns))
+    result = opening_turns + turns[:middle] + closing_turns
+    return result[:n]

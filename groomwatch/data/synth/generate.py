@@ -1,0 +1,128 @@
+"""Put it together: plan who talks to whom, script each conversation, word it, add surface noise.
+
+Determinism: one planning RNG seeded from the config's seed decides labels, languages,
+offender personas and scenarios; each conversation then gets its own RNG seeded from the seed
+and its index, so the same config always gives the same records, in the same order.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from groomwatch.data.record import Conversation, Message
+from groomwatch.data.synth import personas, surface
+from groomwatch.data.synth.benign import SCENARIOS, benign_script
+from groomwatch.data.synth.config import SynthConfig
+from groomwatch.data.synth.grammar import load_grammar
+from groomwatch.data.synth.grooming import grooming_script
+from groomwatch.data.synth.personas import OffenderProfile, Persona
+
+GENERATOR_VERSION = "1.0"
+SOURCE = "groomwatch-synth"
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """What the plan fixes for one conversation before it is written."""
+
+    language: str
+    offender: OffenderProfile | None
+    scenario: str | None
+
+
+def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
+    names = sorted(weights)
+    return rng.choices(names, weights=[weights[n] for n in names])[0]
+
+
+def _plan(config: SynthConfig) -> list[_Slot]:
+    rng = random.Random(f"groomwatch-synth-plan:{config.seed}")
+    positives = round(config.n * config.prevalence)
+    labels = [1] * positives + [0] * (config.n - positives)
+    rng.shuffle(labels)
+    offenders: list[OffenderProfile] = []
+    while len(offenders) < positives:
+        profile = personas.offender(
+            rng,
+            rng.choice(config.languages),
+            _weighted(rng, config.strategies),
+            rng.random() < config.fast_escalation,
+        )
+        extra = config.conversations_per_offender - 1
+        count = 1 + (int(rng.expovariate(1 / extra)) if extra > 0 else 0)
+        offenders += [profile] * count
+    pending = iter(offenders)
+    slots = []
+    for label in labels:
+        if label:
+            profile = next(pending)
+            slots.append(_Slot(profile.language, profile, None))
+        else:
+            slots.append(
+                _Slot(rng.choice(config.languages), None, _weighted(rng, config.scenarios))
+            )
+    return slots
+
+
+def _conversation(config: SynthConfig, index: int, slot: _Slot) -> Conversation:
+    rng = random.Random(f"groomwatch-synth:{config.seed}:{index}")
+    grammar = load_grammar(slot.language)
+    n = surface.message_count(rng, config)
+    if slot.offender is not None:
+        cast: tuple[Persona, Persona] = (slot.offender.persona, personas.child(rng))
+        turns = grooming_script(rng, slot.offender, n)
+        meta = {
+            "scenario": "grooming",
+            "strategy": slot.offender.strategy,
+            "escalation": "fast" if slot.offender.fast else "slow",
+        }
+    else:
+        scenario = SCENARIOS[slot.scenario]
+        cast = scenario.cast(rng)
+        turns = benign_script(rng, scenario, n)
+        meta = {"scenario": scenario.name}
+    styles = [surface.writer_style(rng, config.noise) for _ in cast]
+    contexts = [
+        {"SELF": str(me.stated_age), "OTHER": str(other.stated_age)}
+        for me, other in (cast, cast[::-1])
+    ]
+    platform = surface.platform(rng, config)
+    stamps = surface.timestamps(rng, len(turns), platform)
+    messages = [
+        Message(
+            author_id=cast[turn.speaker].author_id,
+            text=surface.render(
+                grammar.expand(turn.move, rng, contexts[turn.speaker]),
+                rng,
+                styles[turn.speaker],
+                grammar,
+            ),
+            timestamp=stamp,
+            grooming=turn.grooming,
+            stage=turn.stage,
+        )
+        for turn, stamp in zip(turns, stamps, strict=True)
+    ]
+    return Conversation(
+        conversation_id=f"synth-{config.seed}-{index:06d}",
+        participants=[p.participant() for p in cast],
+        messages=messages,
+        label=int(slot.offender is not None),
+        language=slot.language,
+        source=SOURCE,
+        platform=platform,
+        meta={**meta, "generator": GENERATOR_VERSION},
+    )
+
+
+def iter_conversations(config: SynthConfig) -> Iterator[Conversation]:
+    """Conversations one at a time, in a fixed order, for progress reporting and low memory."""
+    for index, slot in enumerate(_plan(config)):
+        yield _conversation(config, index, slot)
+
+
+def generate(config: SynthConfig) -> list[Conversation]:
+    """All conversations of a config; the same config always gives the same list."""
+    return list(iter_conversations(config))

@@ -1,0 +1,224 @@
+"""Compositional phrase grammars: one per language, written natively, expanded at random.
+
+A grammar maps rule names to alternative templates. A template mixes literal text with
+``{rule}`` (expand another rule), ``{rule?}`` (expand it half of the time), ``{AGE}``-style
+upper-case context slots filled by the caller, and inline choices ``(a|b|)`` that may nest.
+Because every move is built from several independently chosen parts, the same intent comes out
+in many wordings and no single phrase marks a class.
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from groomwatch.errors import ConfigError
+
+LANGUAGES = ("en",)
+
+#: Moves every grammar must define; the conversation scripts refer to these names.
+MOVES = (
+    # ordinary chat, used by every kind of conversation
+    "hello",
+    "howru",
+    "fine",
+    "ask",
+    "tell",
+    "react",
+    "agree",
+    "refuse",
+    "unsure",
+    "thanks",
+    "bye",
+    "brb",
+    "change_subject",
+    # behaviour shared by grooming and its benign look-alikes
+    "ask_age",
+    "say_age",
+    "ask_where",
+    "say_where",
+    "compliment",
+    "ask_photo",
+    "send_photo",
+    "arrange_meet",
+    "pickup",
+    "keep_quiet",
+    "who_home",
+    "say_home",
+    "gift",
+    "move_app",
+    "delete_it",
+    "proud",
+    "mature",
+    # offender moves by stage and strategy
+    "g_friend",
+    "g_bond",
+    "g_flatter",
+    "g_gift",
+    "g_mentor",
+    "g_peer",
+    "g_risk",
+    "g_secret",
+    "g_private",
+    "g_sexual",
+    "g_photo",
+    "g_approach",
+    "g_pressure",
+    # child answers to them
+    "c_open",
+    "c_hesitant",
+    "c_resist",
+    "c_leave",
+    # benign scenarios
+    "flirt",
+    "date",
+    "intimate",
+    "parent_plan",
+    "permission_slip",
+    "surprise",
+    "coach_plan",
+    "teen_flirt",
+    "banter",
+    "support_ask",
+    "support_answer",
+    "support_info",
+)
+
+_SLOT = re.compile(r"\{([A-Za-z_]+)(\??)\}")
+
+
+@dataclass(frozen=True)
+class _Ref:
+    name: str
+    optional: bool
+
+
+@dataclass(frozen=True)
+class _Choice:
+    options: tuple[tuple, ...]
+
+
+class Grammar:
+    """A language's compiled rules; ``expand`` turns a move name into one random wording."""
+
+    def __init__(self, language: str, rules: dict[str, list[str]], abbreviations: dict[str, str]):
+        self.language = language
+        self.abbreviations = abbreviations
+        self._rules = {name: tuple(_parse(t, name) for t in alts) for name, alts in rules.items()}
+        for name, alternatives in self._rules.items():
+            if not alternatives:
+                raise ConfigError(f"grammar {language}: rule {name!r} has no alternatives")
+            for alternative in alternatives:
+                self._check_refs(name, alternative)
+        missing = [m for m in MOVES if m not in self._rules]
+        if missing:
+            raise ConfigError(f"grammar {language}: missing moves {', '.join(missing)}")
+        self._abbrev = (
+            re.compile(
+                r"\b(" + "|".join(map(re.escape, sorted(abbreviations, key=len)[::-1])) + r")\b"
+            )
+            if abbreviations
+            else None
+        )
+
+    def _check_refs(self, rule: str, sequence: tuple) -> None:
+        for part in sequence:
+            if isinstance(part, _Ref) and not part.name.isupper() and part.name not in self._rules:
+                raise ConfigError(
+                    f"grammar {self.language}: {rule!r} refers to unknown {part.name!r}"
+                )
+            if isinstance(part, _Choice):
+                for option in part.options:
+                    self._check_refs(rule, option)
+
+    def rule_names(self) -> list[str]:
+        return sorted(self._rules)
+
+    def expand(self, name: str, rng: random.Random, context: dict[str, str] | None = None) -> str:
+        """One wording of ``name`` with single spaces and no space before punctuation."""
+        out: list[str] = []
+        self._emit(rng.choice(self._rules[name]), rng, context or {}, out)
+        text = " ".join("".join(out).split())
+        return text.replace(" ,", ",").replace(" .", ".")
+
+    def _emit(
+        self, sequence: tuple, rng: random.Random, context: dict[str, str], out: list
+    ) -> None:
+        for part in sequence:
+            if isinstance(part, str):
+                out.append(part)
+            elif isinstance(part, _Choice):
+                self._emit(rng.choice(part.options), rng, context, out)
+            elif part.name.isupper():
+                out.append(context.get(part.name, ""))
+            elif not part.optional or rng.random() < 0.5:
+                self._emit(rng.choice(self._rules[part.name]), rng, context, out)
+
+    def abbreviate(self, text: str, rng: random.Random, rate: float) -> str:
+        """Replace words by their chat abbreviations ("you" -> "u"), each with probability rate."""
+        if self._abbrev is None or rate <= 0:
+            return text
+        return self._abbrev.sub(
+            lambda m: self.abbreviations[m.group(1)] if rng.random() < rate else m.group(1), text
+        )
+
+
+def _parse(template: str, rule: str) -> tuple:
+    sequence, end = _parse_sequence(template, 0, rule)
+    if end != len(template):
+        raise ConfigError(f"grammar rule {rule!r}: stray ')' or '|' in {template!r}")
+    return sequence
+
+
+def _parse_sequence(text: str, pos: int, rule: str) -> tuple[tuple, int]:
+    """Parse until an unmatched ``|`` or ``)``; returns the parts and the stop position."""
+    parts: list = []
+    literal: list[str] = []
+    while pos < len(text):
+        char = text[pos]
+        if char in "|)":
+            break
+        if char == "(":
+            if literal:
+                parts.append("".join(literal))
+                literal = []
+            options = []
+            pos += 1
+            while True:
+                option, pos = _parse_sequence(text, pos, rule)
+                options.append(option)
+                if pos >= len(text):
+                    raise ConfigError(f"grammar rule {rule!r}: unclosed '(' in {text!r}")
+                if text[pos] == ")":
+                    pos += 1
+                    break
+                pos += 1  # skip '|'
+            parts.append(_Choice(tuple(options)))
+            continue
+        if char == "{":
+            match = _SLOT.match(text, pos)
+            if not match:
+                raise ConfigError(f"grammar rule {rule!r}: bad slot in {text!r}")
+            if literal:
+                parts.append("".join(literal))
+                literal = []
+            parts.append(_Ref(match.group(1), match.group(2) == "?"))
+            pos = match.end()
+            continue
+        literal.append(char)
+        pos += 1
+    if literal:
+        parts.append("".join(literal))
+    return tuple(parts), pos
+
+
+@cache
+def load_grammar(language: str) -> Grammar:
+    """The compiled grammar of a language code (``en``, ``de``, ...)."""
+    if language not in LANGUAGES:
+        raise ConfigError(f"unknown language {language!r}; choose from {', '.join(LANGUAGES)}")
+    module = importlib.import_module(f"{__name__}.{language}")
+    return Grammar(language, module.RULES, module.ABBREVIATIONS)

@@ -1,0 +1,144 @@
+"""Grooming scripts: an offender moving a child through the stages, the child answering.
+
+Stages follow O'Connell's order but, as Black et al. found, offenders vary it: fast offenders
+spend little time on friendship and reach the sexual stage and approach early; slow ones build
+the relationship at length. Stages may be skipped, swapped or returned to, and a short
+conversation is a window onto part of a longer relationship.
+"""
+
+from __future__ import annotations
+
+import random
+
+from groomwatch.data.record import STAGES
+from groomwatch.data.synth.chat import Turn, closing, fit, move_share, opening, small_talk
+from groomwatch.data.synth.personas import OffenderProfile
+
+OFFENDER, CHILD = 0, 1
+
+#: the offender's moves in each stage, before the strategy adds its own
+STAGE_MOVES: dict[str, tuple[str, ...]] = {
+    "friendship_forming": ("g_friend", "g_friend", "ask_age", "ask_where", "compliment", "ask"),
+    "relationship_forming": ("g_bond", "g_bond", "compliment", "g_flatter", "mature"),
+    "risk_assessment": ("g_risk", "g_risk", "who_home", "ask_where"),
+    "exclusivity": ("g_secret", "g_secret", "g_private", "keep_quiet", "delete_it", "move_app"),
+    "sexual": ("g_sexual", "g_sexual", "g_photo", "ask_photo"),
+    "approach": ("g_approach", "g_approach", "arrange_meet", "pickup", "ask_where"),
+}
+
+#: moves a strategy adds, by stage
+STRATEGY_MOVES: dict[str, dict[str, tuple[str, ...]]] = {
+    "flattery": {
+        s: ("g_flatter", "compliment") for s in ("relationship_forming", "exclusivity", "sexual")
+    },
+    "gifts": {
+        s: ("g_gift", "gift") for s in ("friendship_forming", "relationship_forming", "approach")
+    },
+    "mentoring": {s: ("g_mentor", "proud") for s in ("friendship_forming", "relationship_forming")},
+    "peer_pretence": {
+        "friendship_forming": ("g_peer", "say_age", "teen_flirt"),
+        "relationship_forming": ("g_peer", "teen_flirt"),
+    },
+    "pressure": {s: ("g_pressure",) for s in ("exclusivity", "sexual", "approach")},
+}
+
+#: how much of the conversation each stage takes, for slow and fast offenders
+_TEMPO = {
+    False: dict(zip(STAGES, (3.0, 3.0, 1.2, 1.2, 0.6, 0.6), strict=True)),
+    True: dict(zip(STAGES, (1.0, 1.0, 1.0, 1.0, 2.0, 1.6), strict=True)),
+}
+
+#: the child's fitting open answer to some offender moves
+_OPEN_ANSWERS = {
+    "ask_age": ("say_age",),
+    "ask_where": ("say_where", "unsure"),
+    "who_home": ("say_home",),
+    "g_risk": ("say_home", "c_open"),
+    "g_gift": ("thanks", "c_open"),
+    "gift": ("thanks",),
+    "compliment": ("thanks", "c_open"),
+    "g_flatter": ("thanks", "c_open", "react"),
+    "mature": ("thanks",),
+    "proud": ("thanks",),
+    "ask": ("tell",),
+    "g_friend": ("tell", "c_open"),
+    "ask_photo": ("send_photo", "c_hesitant"),
+    "g_photo": ("c_hesitant", "unsure", "c_open"),
+    "move_app": ("agree", "unsure"),
+    "g_private": ("agree", "c_open", "unsure"),
+    "teen_flirt": ("react", "tell"),
+    "g_peer": ("react", "tell", "say_age"),
+}
+_STYLES = ("open", "hesitant", "resistant", "change")
+
+
+def plan_stages(rng: random.Random, fast: bool) -> list[str]:
+    """The order of stages for one offender-child relationship."""
+    stages = [s for i, s in enumerate(STAGES) if i == 0 or rng.random() > (0.12 if fast else 0.2)]
+    if len(stages) > 2 and rng.random() < 0.3:
+        i = rng.randrange(1, len(stages) - 1)
+        stages[i], stages[i + 1] = stages[i + 1], stages[i]
+    if rng.random() < 0.35:
+        stages.insert(rng.randrange(2, len(stages) + 1), rng.choice(STAGES[:2]))
+    return stages
+
+
+def child_style(rng: random.Random) -> dict[str, float]:
+    """How this child tends to answer: mostly open, mostly wary, or in between."""
+    weights = [rng.random() ** 2 for _ in _STYLES]
+    weights[0] += rng.random()
+    return dict(zip(_STYLES, weights, strict=True))
+
+
+def _reply(rng: random.Random, move: str, style: dict[str, float]) -> tuple[str, str]:
+    kind = rng.choices(_STYLES, weights=list(style.values()))[0]
+    if kind == "open":
+        return kind, rng.choice(_OPEN_ANSWERS.get(move, ("c_open", "agree", "react")))
+    if kind == "hesitant":
+        return kind, rng.choice(("c_hesitant", "unsure"))
+    if kind == "resistant":
+        return kind, rng.choice(("c_resist", "refuse"))
+    return kind, "change_subject"
+
+
+def grooming_script(rng: random.Random, profile: OffenderProfile, n: int) -> list[Turn]:
+    """Exactly ``n`` turns of one grooming conversation (speaker 0 offends, 1 is the child)."""
+    first = OFFENDER if rng.random() < 0.7 else CHILD
+    start = opening(rng, first)
+    style = child_style(rng)
+    leaver = CHILD if rng.random() < 0.7 else OFFENDER
+    leave_move = "c_leave" if leaver == CHILD and rng.random() < 0.5 else "bye"
+    end = closing(rng, leaver, leave_move)
+    budget = max(2, n - len(start) - len(end))
+
+    stages = plan_stages(rng, profile.fast)
+    fitting = max(1, budget // 4)
+    if len(stages) > fitting:  # a short chat shows a window onto a longer relationship
+        offset = rng.randrange(len(stages) - fitting + 1)
+        stages = stages[offset : offset + fitting]
+    tempo = _TEMPO[profile.fast]
+    total = sum(tempo[s] for s in stages)
+    share = move_share(rng)
+    extra = STRATEGY_MOVES[profile.strategy]
+
+    middle: list[Turn] = []
+    for stage in stages:
+        target = len(middle) + max(2, round(budget * tempo[stage] / total))
+        moves = STAGE_MOVES[stage] + extra.get(stage, ())
+        opened = False
+        while len(middle) < target:
+            if opened and rng.random() >= share:
+                middle += small_talk(rng, rng.choice((OFFENDER, CHILD)), stage)
+                continue
+            opened = True
+            move = rng.choice(moves)
+            kind, answer = _reply(rng, move, style)
+            middle += [Turn(OFFENDER, move, 1, stage), Turn(CHILD, answer, 0, stage)]
+            if kind == "resistant" and profile.strategy == "pressure" and rng.random() < 0.6:
+                middle.append(Turn(OFFENDER, "g_pressure", 1, stage))
+            elif kind == "resistant" and rng.random() < 0.4:
+                back_off = rng.choice(("g_bond", "react", "change_subject"))
+                middle.append(Turn(OFFENDER, back_off, int(back_off == "g_bond"), stage))
+    start = [t._replace(stage=stages[0]) for t in start]
+    end = [t._replace(stage=stages[-1]) for t in end]
+    return fit(middle, start, end, n)

@@ -1,0 +1,86 @@
+"""Surface realism: platforms, lengths, timestamps and each writer's typing habits.
+
+Nothing here looks at the label: every rate is drawn from the same distribution for offenders,
+children and benign writers alike, so a detector cannot separate the classes by how the text
+looks, only by what is said.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+
+from groomwatch.data.perturb import PERTURBATIONS
+from groomwatch.data.synth.config import NoiseConfig, SynthConfig
+from groomwatch.data.synth.grammar import Grammar
+
+#: median seconds between messages within a session, per platform
+_MEDIAN_GAP = {"game_chat": 9.0, "social_dm": 45.0, "messenger": 25.0, "forum_pm": 420.0}
+#: relative activity by hour of day (evenings busiest), the same for every kind of conversation
+_HOURS = (2, 1, 1, 1, 1, 1, 2, 3, 4, 4, 4, 5, 6, 6, 7, 9, 10, 10, 10, 11, 12, 11, 8, 4)
+_EPOCH = datetime(2024, 1, 1)
+_NOISE_ORDER = ("repeats", "typos", "leet", "spacing", "casing", "emoji")
+
+
+@dataclass(frozen=True)
+class WriterStyle:
+    """One writer's habits; rates are probabilities as in ``groomwatch.data.perturb``."""
+
+    typos: float
+    leet: float
+    emoji: float
+    casing: float
+    spacing: float
+    repeats: float
+    abbreviations: float
+    tidy: bool
+
+
+def writer_style(rng: random.Random, noise: NoiseConfig) -> WriterStyle:
+    """Most writers are a little sloppy, a few very; leetspeak is a habit of a few only."""
+    rates = {
+        f.name: getattr(noise, f.name) * rng.random() ** 1.5
+        for f in fields(WriterStyle)
+        if f.name not in ("tidy", "leet")
+    }
+    leet = noise.leet * rng.random() if rng.random() < 0.15 else 0.0
+    return WriterStyle(leet=leet, tidy=rng.random() < noise.tidy_writers, **rates)
+
+
+def render(text: str, rng: random.Random, style: WriterStyle, grammar: Grammar) -> str:
+    """Write a clean grammar expansion the way this writer types."""
+    text = grammar.abbreviate(text, rng, style.abbreviations)
+    if style.tidy and text:
+        text = text[0].upper() + text[1:]
+    for name in _NOISE_ORDER:
+        text = PERTURBATIONS[name](text, rng, getattr(style, name))
+    return text
+
+
+def message_count(rng: random.Random, config: SynthConfig) -> int:
+    """Heavy-tailed: mostly short chats, a few of hundreds of messages."""
+    drawn = rng.lognormvariate(math.log(config.length_median), config.length_sigma)
+    return max(config.min_messages, min(config.max_messages, round(drawn)))
+
+
+def platform(rng: random.Random, config: SynthConfig) -> str:
+    names = sorted(config.platforms)
+    return rng.choices(names, weights=[config.platforms[p] for p in names])[0]
+
+
+def timestamps(rng: random.Random, count: int, platform_name: str) -> list[str]:
+    """ISO timestamps: quick replies within a session, now and then a break of hours or days."""
+    hour = rng.choices(range(24), weights=_HOURS)[0]
+    moment = _EPOCH + timedelta(days=rng.randrange(730), hours=hour, seconds=rng.randrange(3600))
+    median = _MEDIAN_GAP[platform_name]
+    stamps = []
+    for _ in range(count):
+        stamps.append(moment.isoformat(timespec="seconds"))
+        if rng.random() < 0.03:
+            gap = rng.uniform(1200, 36 * 3600)
+        else:
+            gap = rng.lognormvariate(math.log(median), 1.0)
+        moment += timedelta(seconds=max(1, round(gap)))
+    return stamps
