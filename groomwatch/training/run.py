@@ -1,0 +1,130 @@
+"""One training run: fit on train, calibrate and pick the threshold on validation, save, card, log.
+
+The run is reproducible from its config: every random generator is seeded and the seed is also
+handed to the detector when it takes one. The model directory is written to a temporary sibling
+and swapped in at the end, so a failed run never leaves a half-written model behind.
+"""
+
+from __future__ import annotations
+
+import inspect
+import random
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from groomwatch.data.io import load_split
+from groomwatch.data.record import Conversation
+from groomwatch.models.base import Detector, conversation_labels
+from groomwatch.models.registry import create_detector, detector_class
+from groomwatch.training.card import CARD_JSON, CARD_MD, build_card, write_card
+from groomwatch.training.config import TrainConfig
+from groomwatch.training.metrics import Estimate, choose_threshold, flat_metrics, validation_metrics
+
+Report = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    out_dir: Path
+    threshold: float
+    metrics: dict[str, Estimate]
+    run_id: str
+    model_uri: str
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and — when the detector has loaded it — torch.
+
+    torch is not imported just to seed it: that would cost seconds and make a TF-IDF model
+    depend on torch. Detectors that import torch late get the seed through their own parameter.
+    """
+    random.seed(seed)
+    np.random.seed(seed)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)
+
+
+def build_detector(config: TrainConfig) -> Detector:
+    """The configured detector, given the run's seed unless its params set one explicitly."""
+    params = dict(config.params)
+    accepted = inspect.signature(detector_class(config.model)).parameters
+    if "seed" in accepted and "seed" not in params:
+        params["seed"] = config.seed
+    return create_detector(config.model, **params)
+
+
+def fit_detector(
+    config: TrainConfig, train: Sequence[Conversation], validation: Sequence[Conversation]
+) -> tuple[Detector, np.ndarray, np.ndarray]:
+    """Fit, then set the threshold by the config's policy; returns validation labels and scores."""
+    detector = build_detector(config)
+    seed_everything(config.seed)
+    detector.fit(train, validation)
+    y = conversation_labels(validation, "validation")
+    scores = detector.predict_proba(validation)
+    detector.threshold = choose_threshold(config.threshold, y, scores)
+    return detector, y, scores
+
+
+def train(config: TrainConfig, report: Report = lambda step: None) -> TrainResult:
+    """Run the whole training recipe of ``config`` and return where the model went."""
+    from groomwatch.training import tracking
+    from groomwatch.training.plots import write_plots
+
+    build_detector(config)  # a bad parameter fails now, before data is read
+    report("loading splits")
+    splits = {name: load_split(config.data, name) for name in ("train", "validation")}
+    report(f"fitting {config.model} on {len(splits['train'])} conversations")
+    detector, y, scores = fit_detector(config, splits["train"], splits["validation"])
+    report("computing validation metrics")
+    metrics = validation_metrics(
+        y, scores, detector.threshold, resamples=config.bootstrap, seed=config.seed
+    )
+    report(f"saving to {config.out_dir}")
+    card = build_card(
+        config=config,
+        params=detector.get_params(),
+        splits=splits,
+        metrics=metrics,
+        threshold=detector.threshold,
+    )
+    scratch = Path(tempfile.mkdtemp(prefix=f".{config.out_dir.name}.", dir=_parent(config.out_dir)))
+    staging = scratch / "detector"  # the name the detector gets inside the MLflow model
+    try:
+        detector.save(staging)
+        write_card(staging, card)
+        plots = write_plots(staging / "plots", y, scores, detector.threshold)
+        report("logging to MLflow")
+        tags = {"groomwatch.model": config.model, "groomwatch.data": str(config.data)}
+        with tracking.start_run(config.mlflow.experiment, config.model, tags) as mlflow:
+            tracking.log_params(mlflow, config.to_dict() | {"params": detector.get_params()})
+            mlflow.log_metrics(flat_metrics(metrics) | {"threshold": detector.threshold})
+            for artifact in (staging / CARD_MD, staging / CARD_JSON, *plots):
+                mlflow.log_artifact(str(artifact))
+            model_uri = tracking.log_pyfunc(mlflow, staging, config.registered_model)
+            run_id = mlflow.active_run().info.run_id
+        _replace_dir(staging, config.out_dir)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return TrainResult(config.out_dir, detector.threshold, metrics, run_id, model_uri)
+
+
+def _parent(directory: Path) -> Path:
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    return directory.parent
+
+
+def _replace_dir(source: Path, target: Path) -> None:
+    """Move ``source`` to ``target``, replacing an older model there only once it is complete."""
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    source.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
