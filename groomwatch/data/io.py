@@ -134,10 +134,10 @@ def write_conversations(path: str | Path, conversations: Iterable[Conversation])
         from groomwatch.data.hf import write_parquet
 
         return write_parquet(path, conversations)
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     count = 0
     with atomic_output(path) as handle:
         for conv in conversations:
-            handle.write(json.dumps(conv.to_dict(), ensure_ascii=False, separators=(",", ":")))
-            handle.write("\n")
+            handle.write(encode(conv.to_dict()) + "\n")
             count += 1
     return count

@@ -66,22 +66,19 @@ def iter_pan12(
     progress = progress or NoProgress()
     progress.start(xml_path.stat().st_size, "bytes")
     seen: set[str] = set()
-    raw_messages: list[RawMessage] = []
     with open(xml_path, "rb") as handle:
         events = ET.iterparse(CountingReader(handle, progress.advance), events=("end",))
         try:
             for _, elem in events:
-                tag = elem.tag
-                if tag == "message":
-                    raw_messages.append(_raw_message(elem))
-                    elem.clear()
-                elif tag == "conversation":
+                # Messages are read when their conversation closes; clearing the conversation
+                # then frees its whole subtree, so memory holds one conversation at a time.
+                if elem.tag == "conversation":
                     conv_id = _conversation_id(elem, xml_path, len(seen) + 1, seen)
+                    raw_messages = [_raw_message(m) for m in elem if m.tag == "message"]
                     elem.clear()
                     yield _conversation(
                         conv_id, raw_messages, predators, predatory_lines, author_map, xml_path
                     )
-                    raw_messages = []
         except ET.ParseError as exc:
             line = exc.position[0]
             raise InputError(
@@ -123,7 +120,7 @@ def _conversation(
     xml_path: Path,
 ) -> Conversation:
     messages: list[Message] = []
-    authors: dict[str, None] = {}
+    pseudonyms: dict[str, str] = {}  # raw author id → output id, mapped once per author
     for position, (line, author, time, text) in enumerate(raw_messages, start=1):
         line = line or str(position)
         author = (author or "").strip()
@@ -131,23 +128,23 @@ def _conversation(
             raise InputError(
                 f"{xml_path}: conversation {conv_id}, message line {line}: <author> is missing"
             )
-        authors[author] = None
+        author_id = pseudonyms.get(author) or pseudonyms.setdefault(author, author_map(author))
         if text is None:
             text = ""
         elif "&" in text:
             text = unescape_html(text)
         grooming = None if predatory_lines is None else int((conv_id, line) in predatory_lines)
         messages.append(
-            Message(author_map(author), text, None, grooming, None, {"time": time} if time else {})
+            Message(author_id, text, None, grooming, None, {"time": time} if time else {})
         )
-    is_predatory = not predators.isdisjoint(authors)
+    is_predatory = not predators.isdisjoint(pseudonyms)
     participants = [
         Participant(
-            author_map(author),
+            author_id,
             "adult" if author in predators else ("child" if is_predatory else "unknown"),
             author in predators,
         )
-        for author in authors
+        for author, author_id in pseudonyms.items()
     ]
     return Conversation(
         conv_id, participants, messages, label=int(is_predatory), language="en", source=SOURCE
