@@ -87,7 +87,9 @@ def auc_difference(
         if progress is not None:
             progress()
     finite = diffs[np.isfinite(diffs)]
-    p = min(1.0, 2 * min((finite <= 0).mean(), (finite >= 0).mean())) if finite.size else np.nan
+    # two-sided, with the +1 correction so a finite number of resamples never claims p = 0
+    tail = min((finite <= 0).sum(), (finite >= 0).sum())
+    p = min(1.0, 2 * (tail + 1) / (finite.size + 1)) if finite.size else np.nan
     return {
         **percentile_interval(observed, diffs, CONFIDENCE).to_dict(),
         "p_value": json_number(p),
@@ -102,12 +104,14 @@ def verdict(names: tuple[str, str], auc: dict, decisions: dict) -> str:
     if diff is None:
         auc_text = "ROC-AUC cannot be compared (one class only)."
     else:
-        better = b if diff > 0 else a
         significant = auc["p_value"] is not None and auc["p_value"] < SIGNIFICANCE
+        if significant:
+            lead = f"{b if diff > 0 else a} ranks items significantly better"
+        else:
+            lead = "Neither ranks items significantly better"
         auc_text = (
-            f"{better} ranks conversations {'better' if significant else 'no significantly better'}"
-            f" (ROC-AUC difference {b} − {a} = {diff:+.3f}, 95% CI {auc['ci_low']:+.3f} to "
-            f"{auc['ci_high']:+.3f}, paired bootstrap p = {auc['p_value']:.3g})."
+            f"{lead} (ROC-AUC difference {b} − {a} = {diff:+.3f}, 95% CI {auc['ci_low']:+.3f} "
+            f"to {auc['ci_high']:+.3f}, paired bootstrap p = {auc['p_value']:.3g})."
         )
     only_a, only_b, p = decisions["only_a_right"], decisions["only_b_right"], decisions["p_value"]
     if p < SIGNIFICANCE:

@@ -67,7 +67,7 @@ def deployment_rows(report: dict) -> list[tuple[str, str, str]]:
          count(d["false_positives_per_day"]["value"]),
          interval(d["false_positives_per_day"], count)),
         ("Precision at the base rate", pct(d["precision_at_base_rate"]["value"], 3),
-         interval(d["precision_at_base_rate"])),
+         interval(d["precision_at_base_rate"], lambda v: pct(v, 3))),
         ("Reviewer hours per day", count(d["reviewer_hours_per_day"]["value"]),
          interval(d["reviewer_hours_per_day"], count)),
     ]
@@ -97,6 +97,11 @@ def projection_sentence(report: dict) -> str:
     if per_true is not None:
         sentence += f": {per_true:,.0f} innocent for every grooming {unit[:-1]} found"
     return sentence + "."
+
+
+def points(value: float | None) -> str:
+    """A difference of two rates, in percentage points."""
+    return "—" if value is None else f"{100 * value:.2f} pp"
 
 
 def signed_pct(value: float | None) -> str:

@@ -41,7 +41,8 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters |= {"pct": fmt.pct, "num": fmt.num, "count": fmt.count, "interval": fmt.interval,
-                    "signed_pct": fmt.signed_pct, "signed_num": fmt.signed_num}
+                    "signed_pct": fmt.signed_pct, "signed_num": fmt.signed_num,
+                    "points": fmt.points}
     return env
 
 
@@ -67,4 +68,5 @@ def render_html(
         figures=figures,
         figure_captions=FIGURE_CAPTIONS,
         cards=cards,
+        gap_labels={"fpr": "FPR", "fnr": "FNR", "precision": "precision"},
     )

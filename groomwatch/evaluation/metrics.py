@@ -53,9 +53,9 @@ def point_scores(y: np.ndarray, score: np.ndarray, flag: np.ndarray) -> dict[str
     values = {
         name: float(fbeta_score(y, flag, beta=b, zero_division=0.0)) for name, b in F_BETAS.items()
     }
-    values["mcc"] = float(matthews_corrcoef(y, flag))
     with warnings.catch_warnings():  # one class present: sklearn warns, we return its value
         warnings.simplefilter("ignore")
+        values["mcc"] = float(matthews_corrcoef(y, flag))
         values["balanced_accuracy"] = float(balanced_accuracy_score(y, flag))
     both_classes = 0 < int(y.sum()) < len(y)
     values["roc_auc"] = float(roc_auc_score(y, score)) if both_classes else math.nan

@@ -111,7 +111,7 @@ def distribution_plot(y: np.ndarray, score: np.ndarray, threshold: float | None)
     if threshold is not None:
         ax.axvline(threshold, color=_COLOURS["point"], ls="--", label=f"threshold {threshold:.3g}")
     ax.set(xlabel="score", ylabel="density", title="Score distribution by class")
-    ax.legend(loc="upper center")
+    ax.legend(loc="best", framealpha=0.9)
     return _encode(fig)
 
 
