@@ -193,13 +193,11 @@ def split(
     source: SplitInput, out: SplitDir, ratios: Ratios = "0.7,0.15,0.15", seed: Seed = 0
 ) -> None:
     """Split into train/validation/test, stratified by label and grouped by offender."""
-    from groomwatch.data.io import load_conversations
-    from groomwatch.data.split import parse_ratios, split_conversations, write_splits
+    from groomwatch.data.split import parse_ratios, split_file
 
-    shares = parse_ratios(ratios)
-    splits = split_conversations(load_conversations(source), shares, seed)
-    for name, path in write_splits(splits, out).items():
-        typer.echo(f"{name}: {len(splits[name]):,} conversations → {path}")
+    counts = split_file(source, out, parse_ratios(ratios), seed)
+    for name, count in counts.items():
+        typer.echo(f"{name}: {count:,} conversations → {out / f'{name}.jsonl'}")
 
 
 StatsPath = Annotated[Path, typer.Argument(help="A records file, or a split directory.")]

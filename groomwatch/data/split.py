@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from pathlib import Path
 
-from groomwatch.data.io import SPLITS, write_conversations
+from groomwatch.data.io import SPLITS, read_conversations, write_conversations
 from groomwatch.data.record import Conversation
 from groomwatch.errors import ConfigError, InputError
 
@@ -40,12 +40,17 @@ def check_ratios(ratios: Sequence[float]) -> tuple[float, float, float]:
     return (ratios[0], ratios[1], ratios[2])
 
 
-def offender_groups(conversations: Sequence[Conversation]) -> list[str]:
+def offender_groups(conversations: Iterable[Conversation]) -> list[str]:
     """One group key per conversation: conversations sharing any offender share the key.
 
     The synthetic generator reuses an offender persona's ``author_id`` across conversations,
     so this also groups its conversations by persona.
     """
+    return group_keys((c.conversation_id, c.offender_ids) for c in conversations)
+
+
+def group_keys(items: Iterable[tuple[str, Sequence[str]]]) -> list[str]:
+    """Group keys from ``(conversation_id, offender author ids)`` pairs (union-find)."""
     parent: dict[str, str] = {}
 
     def root(key: str) -> str:
@@ -55,9 +60,9 @@ def offender_groups(conversations: Sequence[Conversation]) -> list[str]:
         return key
 
     keys = []
-    for conv in conversations:
-        offenders = [f"offender:{a}" for a in conv.offender_ids]
-        key = offenders[0] if offenders else f"conversation:{conv.conversation_id}"
+    for conversation_id, offender_ids in items:
+        offenders = [f"offender:{a}" for a in offender_ids]
+        key = offenders[0] if offenders else f"conversation:{conversation_id}"
         for other in offenders[1:]:
             parent[root(other)] = root(key)
         keys.append(key)
@@ -116,9 +121,28 @@ def split_conversations(
     return splits
 
 
-def write_splits(splits: dict[str, list[Conversation]], directory: Path) -> dict[str, Path]:
-    """Write ``DIR/<split>.jsonl`` for each split (each file atomically)."""
-    paths = {name: directory / f"{name}.jsonl" for name in splits}
-    for name, convs in splits.items():
-        write_conversations(paths[name], convs)
-    return paths
+def split_file(
+    source: Path, directory: Path, ratios: Sequence[float] = DEFAULT_RATIOS, seed: int = 0
+) -> dict[str, int]:
+    """Split a records file into ``DIR/<split>.jsonl`` without holding the records in memory.
+
+    One pass reads only IDs, labels and offenders to assign the splits; one more pass per split
+    streams its records into its file (each written atomically). Returns records per split.
+    """
+    index: list[tuple[str, int | None, list[str]]] = []
+    seen: set[str] = set()
+    for conv in read_conversations(source):
+        if conv.conversation_id in seen:
+            raise InputError(f"{source}: conversation_id {conv.conversation_id!r} appears twice")
+        seen.add(conv.conversation_id)
+        index.append((conv.conversation_id, conv.label, conv.offender_ids))
+    groups = group_keys((conv_id, offenders) for conv_id, _, offenders in index)
+    names = assign_splits(groups, [label for _, label, _ in index], ratios, seed)
+    split_of = {conv_id: name for (conv_id, _, _), name in zip(index, names, strict=True)}
+    return {
+        name: write_conversations(
+            directory / f"{name}.jsonl",
+            (c for c in read_conversations(source) if split_of[c.conversation_id] == name),
+        )
+        for name in SPLITS
+    }

@@ -116,3 +116,14 @@ def test_cli_split_writes_three_files(tmp_path: Path, cli) -> None:
         "data", "split", "--in", source, "--out", tmp_path / "x", "--ratios", "0.7,0.3"
     )
     assert code == 2 and "three positive numbers" in err
+
+
+def test_cli_split_rejects_duplicate_ids(tmp_path: Path, cli) -> None:
+    from groomwatch.data.io import write_conversations
+
+    source = tmp_path / "all.jsonl"
+    convs = corpus(50)
+    write_conversations(source, [*convs, convs[0]])
+    code, _, err = cli("data", "split", "--in", source, "--out", tmp_path / "splits")
+    assert code == 2 and f"{convs[0].conversation_id!r} appears twice" in err
+    assert not (tmp_path / "splits").exists()

@@ -65,8 +65,7 @@ def _text_files(directory: Path) -> list[Path]:
 
 def _two_file_names(directory: Path) -> list[str]:
     sides = [directory / side for side in _SIDES if (directory / side).is_dir()]
-    names = sorted({p.name for side in sides for p in _text_files(side)})
-    return names
+    return sorted({p.name for side in sides for p in _text_files(side)})
 
 
 def _normalised(name: str) -> str:
@@ -103,23 +102,23 @@ def _parse_transcript(path: Path) -> list[tuple[str, str, str | None]]:
     return messages
 
 
+def _role(name: str, offender: str | None) -> tuple[str, bool | None]:
+    """(role, offender flag): the decoy poses as a child; nothing is guessed without a match."""
+    if offender is None:
+        return "unknown", None
+    return ("adult", True) if name == offender else ("child", False)
+
+
 def _transcript_conversation(path: Path, author_map: AuthorMap) -> Conversation:
     parsed = _parse_transcript(path)
     names = list(dict.fromkeys(name for name, _, _ in parsed))
     stem = _normalised(path.stem)
     matching = [n for n in names if _normalised(n) and stem.startswith(_normalised(n))]
-    offenders = {max(matching, key=len)} if matching else set()
+    offender = max(matching, key=len) if matching else None
     meta: dict[str, object] = {}
-    if not offenders:
+    if offender is None:
         meta["offender"] = "unknown: no participant's name matches the file name"
-    participants = [
-        Participant(
-            author_map(name),
-            ("adult" if name in offenders else "child") if offenders else "unknown",
-            (name in offenders) if offenders else None,
-        )
-        for name in names
-    ]
+    participants = [Participant(author_map(name), *_role(name, offender)) for name in names]
     messages = []
     for name, text, stamp in parsed:
         timestamp, extra = _time_fields(stamp)
