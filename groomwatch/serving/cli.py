@@ -147,16 +147,14 @@ def purge(
 
 @audit_app.command("verify")
 def audit_verify(db: str = DbOption) -> None:
-    """Check the audit log's hash chain; exit 1 and list the breaks if any entry was changed."""
+    """Check the audit log's hash chain; fails (exit 2) naming every edited or deleted entry."""
+    from groomwatch.errors import GroomwatchError
     from groomwatch.serving.audit import verify
 
     result = verify(_database(db))
-    if result.ok:
-        typer.echo(f"audit log intact: {result.entries} entries")
-        return
-    for problem in result.problems:
-        typer.echo(f"broken: {problem}", err=True)
-    raise typer.Exit(1)
+    if not result.ok:
+        raise GroomwatchError("audit log broken: " + "; ".join(result.problems))
+    typer.echo(f"audit log intact: {result.entries} entries")
 
 
 def register(app: typer.Typer) -> None:

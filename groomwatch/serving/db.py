@@ -64,7 +64,8 @@ class Review(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     #: The conversation plus per-message contributions; NULL once dismissed or purged.
-    content: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True),
+                                                           nullable=True)
     content_deleted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     __table_args__ = (Index("ix_reviews_queue", "status", "score", "created_at"),)
