@@ -54,3 +54,23 @@ def labelled(tmp_path: Path) -> Callable[..., Path]:
                                              for c, y, lang in rows])
 
     return make
+
+
+@pytest.fixture
+def csv_file(tmp_path: Path) -> Callable[..., Path]:
+    """Write a predictions CSV: ``csv_file(header, rows, name="p.csv")``."""
+
+    def make(header: str, rows: Sequence[Sequence[object]], name: str = "p.csv") -> Path:
+        return write_csv(tmp_path / name, header, rows)
+
+    return make
+
+
+@pytest.fixture
+def records(tmp_path: Path) -> Callable[..., Path]:
+    """Write conversation records built with ``conversation(...)`` keyword sets."""
+
+    def make(specs: Sequence[dict], name: str = "test.jsonl") -> Path:
+        return write_jsonl(tmp_path / name, [conversation(**spec) for spec in specs])
+
+    return make
