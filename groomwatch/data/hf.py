@@ -6,8 +6,9 @@ travel as JSON strings; everything else is a typed, nested column.
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -107,16 +108,23 @@ def from_dataset(dataset: datasets.Dataset) -> list[Conversation]:
     return [row_to_conversation(row) for row in dataset]
 
 
-def write_parquet(path: str | Path, conversations: Iterable[Conversation]) -> int:
-    """Write records to Parquet atomically with the dataset's Arrow schema."""
+def write_parquet(
+    path: str | Path, conversations: Iterable[Conversation], batch_size: int = 2048
+) -> int:
+    """Write records to Parquet atomically with the dataset's Arrow schema, in row batches
+    so a large import streams to disk instead of being held in memory."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from groomwatch.data.io import atomic_output
 
     schema = features().arrow_schema
-    rows: Sequence[dict[str, Any]] = [conversation_to_row(c) for c in conversations]
-    table = pa.Table.from_pylist(list(rows), schema=schema)
-    with atomic_output(path, "wb") as handle:
-        pq.write_table(table, handle)
-    return len(rows)
+    count = 0
+    with atomic_output(path, "wb") as handle, pq.ParquetWriter(handle, schema) as writer:
+        records = iter(conversations)
+        while batch := list(itertools.islice(records, batch_size)):
+            writer.write_table(
+                pa.Table.from_pylist([conversation_to_row(c) for c in batch], schema=schema)
+            )
+            count += len(batch)
+    return count

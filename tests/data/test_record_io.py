@@ -100,3 +100,12 @@ def test_jsonl_parquet_and_dataset_round_trips_keep_extra_keys(tmp_path: Path) -
     assert from_hf[0].participants[0].extra == {"age_band": "30s"}
     assert from_hf[0].extra == {"split_hint": ["x", 1]}
     assert to_dataset(original).features["messages"].feature["grooming"].dtype == "int8"
+
+
+def test_parquet_written_in_batches_keeps_order(tmp_path: Path) -> None:
+    from groomwatch.data.hf import write_parquet
+
+    original = [Conversation.from_dict(record(f"c-{i}")) for i in range(5)]
+    assert write_parquet(tmp_path / "x.parquet", original, batch_size=2) == 5
+    ids = [c.conversation_id for c in read_conversations(tmp_path / "x.parquet")]
+    assert ids == [f"c-{i}" for i in range(5)]
