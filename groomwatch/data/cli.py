@@ -10,13 +10,17 @@ import typer
 from rich.console import Console
 from rich.progress import (
     BarColumn,
+    DownloadColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from groomwatch.data.record import Conversation
 
@@ -41,6 +45,20 @@ KeyEnv = Annotated[
         help="Replace author IDs by an HMAC-SHA256 pseudonym keyed by environment variable VAR.",
     ),
 ]
+
+
+class _AmountColumn(ProgressColumn):
+    """Bytes as a download size (e.g. 12.3/146.0 MB), anything else as "done/total unit"."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._bytes, self._count = DownloadColumn(), MofNCompleteColumn()
+
+    def render(self, task: Task) -> Text:
+        unit = task.fields.get("unit", "")
+        if unit == "bytes":
+            return self._bytes.render(task)
+        return self._count.render(task) + f" {unit}"
 
 
 class _RichProgress:
@@ -74,8 +92,7 @@ def _run_import(
     columns = (
         TextColumn(f"importing {label}"),
         BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[unit]}"),
+        _AmountColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
