@@ -40,6 +40,9 @@ def serve(
     provider: str = typer.Option("groomwatch", help="Provider name written into reports."),
     service: str = typer.Option("chat", help="Service name written into reports."),
     retention_days: int = typer.Option(365, help="Days confirmed content is kept."),
+    double_review_rate: float = typer.Option(
+        0.1, help="Share of flags that need two independent verdicts (agreement is measured)."
+    ),
     insecure_cookies: bool = typer.Option(
         False, help="Drop the Secure cookie flag (only for plain-HTTP testing off loopback)."
     ),
@@ -54,7 +57,8 @@ def serve(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings(db_url=db, model_dir=model, provider=provider, service=service,
-                        retention_days=retention_days, secure_cookies=not insecure_cookies)
+                        retention_days=retention_days, double_review_rate=double_review_rate,
+                        secure_cookies=not insecure_cookies)
     app = create_app(settings)
     typer.echo(f"serving {model} on http://{host}:{port} (docs at /docs)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
