@@ -18,7 +18,9 @@ OFFENDER, CHILD = 0, 1
 
 #: the offender's moves in each stage, before the strategy adds its own
 STAGE_MOVES: dict[str, tuple[str, ...]] = {
-    "friendship_forming": ("g_friend", "g_friend", "ask_age", "ask_where", "compliment", "ask"),
+    "friendship_forming": (
+        "g_friend", "g_friend", "ask_age", "ask_where", "compliment", "ask", "send_photo",
+    ),
     "relationship_forming": ("g_bond", "g_bond", "compliment", "g_flatter", "mature"),
     "risk_assessment": ("g_risk", "g_risk", "who_home", "ask_where"),
     "exclusivity": ("g_secret", "g_secret", "g_private", "keep_quiet", "delete_it", "move_app"),

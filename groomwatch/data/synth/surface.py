@@ -21,6 +21,8 @@ _MEDIAN_GAP = {"game_chat": 9.0, "social_dm": 45.0, "messenger": 25.0, "forum_pm
 #: relative activity by hour of day (evenings busiest), the same for every kind of conversation
 _HOURS = (2, 1, 1, 1, 1, 1, 2, 3, 4, 4, 4, 5, 6, 6, 7, 9, 10, 10, 10, 11, 12, 11, 8, 4)
 _EPOCH = datetime(2024, 1, 1)
+#: share of messages that trail off with a filler word ("lol", "tbh", ...)
+_TAIL_RATE = 0.12
 _NOISE_ORDER = ("repeats", "typos", "leet", "spacing", "casing", "emoji")
 
 
@@ -51,6 +53,8 @@ def writer_style(rng: random.Random, noise: NoiseConfig) -> WriterStyle:
 
 def render(text: str, rng: random.Random, style: WriterStyle, grammar: Grammar) -> str:
     """Write a clean grammar expansion the way this writer types."""
+    if rng.random() < _TAIL_RATE:
+        text = f"{text} {grammar.expand('tail', rng)}"
     text = grammar.abbreviate(text, rng, style.abbreviations)
     if style.tidy and text:
         text = text[0].upper() + text[1:]

@@ -17,7 +17,7 @@ from functools import cache
 
 from groomwatch.errors import ConfigError
 
-LANGUAGES = ("en",)
+LANGUAGES = ("en", "de", "fr", "es", "nl", "pl")
 
 #: Moves every grammar must define; the conversation scripts refer to these names.
 MOVES = (
