@@ -22,6 +22,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from groomwatch.data.io import write_conversations
 from groomwatch.data.record import Conversation
 
 data_app = typer.Typer(
@@ -62,7 +63,7 @@ class _AmountColumn(ProgressColumn):
 
 
 class _RichProgress:
-    """Adapts an importer's progress reports to one rich task that also counts records."""
+    """Adapts an importer's progress reports (see importers.common.Progress) to a rich task."""
 
     def __init__(self, progress: Progress, task: TaskID) -> None:
         self._progress, self._task = progress, task
@@ -87,8 +88,6 @@ def _run_import(
             counts["messages"] += len(conv.messages)
             yield conv
 
-    from groomwatch.data.io import write_conversations
-
     columns = (
         TextColumn(f"importing {label}"),
         BarColumn(),
@@ -103,7 +102,8 @@ def _run_import(
         write_conversations(out, counted(read(_RichProgress(progress, task))))
     console.print(
         f"wrote {counts['conversations']:,} conversations, {counts['messages']:,} messages "
-        f"to {out}"
+        f"to {out}",
+        highlight=False,
     )
 
 
