@@ -173,15 +173,17 @@ def import_chitchat(
 
 CsvFile = Annotated[
     Path,
-    typer.Option(
-        "--in", help="CSV, one row per message: conversation_id,author_id,text[,timestamp][,label]."
-    ),
+    typer.Option("--in", help="Messages CSV with a header row, one row per message."),
 ]
 
 
 @import_app.command("csv")
 def import_csv(csv_file: CsvFile, out: OutFile, pseudonymise_key_env: KeyEnv = None) -> None:
-    """Import your own messages from CSV (other columns are kept as message keys)."""
+    """Import your own messages from CSV.
+
+    Required columns: conversation_id, author_id, text.
+    Optional: timestamp (ISO 8601), label (conversation 0/1), grooming, stage; others are kept.
+    """
     from groomwatch.data.importers.csv_messages import iter_csv
 
     author_map = _author_map(pseudonymise_key_env)
