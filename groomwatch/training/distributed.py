@@ -1,0 +1,247 @@
+"""Batch scoring on Ray Data, for inputs larger than one machine scores in time.
+
+The distributed path reuses the local one: each Ray actor loads the detector once and calls
+``groomwatch.training.predict.predict`` on its batches, so both paths give the same
+predictions (``conversation_id``, ``score``, ``flag``). Ray is an optional extra and is
+imported only inside :func:`score_with_ray`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from groomwatch.data.hf import row_to_conversation
+from groomwatch.data.io import is_parquet, read_conversations
+from groomwatch.data.record import Conversation, conversation_from_dict
+from groomwatch.errors import ConfigError, GroomwatchError, InputError
+from groomwatch.models.base import read_header
+from groomwatch.models.registry import detector_class
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+    import ray.data
+
+DEFAULT_BATCH_SIZE = 256
+_INSTALL_HINT = "Ray scoring needs the optional extra: pip install 'groomwatch[ray]'"
+
+
+@dataclass(frozen=True)
+class RayScoreSummary:
+    """What a Ray scoring run did, for the one summary line the CLI prints."""
+
+    conversations: int
+    flagged: int
+    files: int
+    out_dir: Path
+    seconds: float
+    workers: int
+
+    @property
+    def rate(self) -> float:
+        """Conversations scored per second of wall time, Ray start-up excluded."""
+        return self.conversations / self.seconds if self.seconds > 0 else 0.0
+
+    def __str__(self) -> str:
+        return (
+            f"scored {self.conversations} conversations ({self.flagged} flagged) with "
+            f"{self.workers} Ray workers in {self.seconds:.1f} s ({self.rate:.0f} conv/s); "
+            f"{self.files} Parquet file(s) in {self.out_dir}"
+        )
+
+
+def resolve_inputs(inputs: str | Path | Sequence[str | Path]) -> list[Path]:
+    """Expand paths and globs (``'data/*.parquet'``) into existing files of one format."""
+    patterns = [inputs] if isinstance(inputs, str | Path) else list(inputs)
+    if not patterns:
+        raise InputError("no input files given")
+    files: list[Path] = []
+    for pattern in map(str, patterns):
+        if glob.has_magic(pattern):
+            matches = sorted(Path(p) for p in glob.glob(pattern) if Path(p).is_file())
+            if not matches:
+                raise InputError(f"{pattern}: matches no files")
+            files.extend(matches)
+        elif Path(pattern).is_dir():
+            raise InputError(f"{pattern}: is a directory; pass a glob like '{pattern}/*.parquet'")
+        elif Path(pattern).is_file():
+            files.append(Path(pattern))
+        else:
+            raise InputError(f"{pattern}: no such file")
+    if len({is_parquet(f) for f in files}) > 1:
+        raise InputError("inputs mix Parquet and JSON Lines files; score each format separately")
+    return list(dict.fromkeys(files))
+
+
+def score_with_ray(
+    model_dir: str | Path,
+    inputs: str | Path | Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    address: str | None = None,
+    num_workers: int = 2,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    **predict_options: Any,
+) -> RayScoreSummary:
+    """Score conversation files with a pool of ``num_workers`` Ray actors; write Parquet.
+
+    ``address=None`` starts a private local Ray (one CPU per worker plus one for reading and
+    writing) and shuts it down afterwards; an address (``auto`` or ``host:6379``) joins a
+    running cluster, where ``model_dir``, the inputs and ``out_dir`` must be on storage every
+    node sees. ``predict_options`` (``authors``, ``early``, ...) go to ``predict`` unchanged.
+    The output appears in ``out_dir`` only if the whole run succeeds.
+    """
+    if num_workers < 1:
+        raise ConfigError(f"--workers must be at least 1, not {num_workers}")
+    if batch_size < 1:
+        raise ConfigError(f"--batch-size must be at least 1, not {batch_size}")
+    files = resolve_inputs(inputs)
+    model_dir = Path(model_dir)
+    detector_class(read_header(model_dir)["name"])  # a bad model fails here, not in an actor
+    out_dir = Path(out_dir)
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+        raise ConfigError(f"{out_dir}: already exists and is not an empty directory")
+    ray = _import_ray()
+    with _ray_session(ray, address, num_workers), _staging_dir(out_dir) as staging:
+        started = time.perf_counter()
+        dataset = _read(ray, files, batch_size).map_batches(
+            _scorer_class(model_dir, files, predict_options),
+            batch_size=batch_size,
+            batch_format="pyarrow",
+            compute=ray.data.ActorPoolStrategy(size=num_workers),
+            num_cpus=1,
+        )
+        _run_or_explain(lambda: dataset.write_parquet(str(staging)), files)
+        seconds = time.perf_counter() - started
+        conversations, flagged, written = _count(staging)
+    return RayScoreSummary(conversations, flagged, written, out_dir, seconds, num_workers)
+
+
+def _import_ray() -> Any:
+    try:
+        import ray
+        import ray.data
+    except ImportError:
+        raise GroomwatchError(_INSTALL_HINT) from None
+    return ray
+
+
+@contextlib.contextmanager
+def _ray_session(ray: Any, address: str | None, num_workers: int) -> Iterator[None]:
+    """Join or start Ray with logs and progress bars off; shut down only what we started."""
+    started_here = not ray.is_initialized()
+    if started_here:
+        options: dict[str, Any] = {"address": address} if address else {"num_cpus": num_workers + 1}
+        try:
+            ray.init(
+                **options, include_dashboard=False, log_to_driver=False,
+                logging_level=logging.ERROR,
+            )
+        except ConnectionError as exc:
+            raise GroomwatchError(f"cannot join the Ray cluster at {address}: {exc}") from None
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    context.execution_options.preserve_order = True
+    data_logger = logging.getLogger("ray.data")
+    level = data_logger.level
+    data_logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        data_logger.setLevel(level)
+        if started_here:
+            ray.shutdown()
+
+
+@contextlib.contextmanager
+def _staging_dir(out_dir: Path) -> Iterator[Path]:
+    """A sibling directory that replaces ``out_dir`` only when the block succeeds."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        yield staging
+        if out_dir.exists():
+            out_dir.rmdir()  # checked empty before the run
+        os.replace(staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _read(ray: Any, files: list[Path], batch_size: int) -> ray.data.Dataset:
+    """Parquet rows as they are, JSON Lines as raw lines (parsed and validated in the actors).
+
+    Blocks are cut to ``batch_size`` rows so a single input file still feeds every worker.
+    """
+    paths = [str(f) for f in files]
+    if is_parquet(files[0]):
+        dataset = ray.data.read_parquet(paths)
+    else:
+        dataset = ray.data.read_text(paths, drop_empty_lines=True)
+    return dataset.repartition(target_num_rows_per_block=batch_size)
+
+
+def _decoder(files: list[Path]) -> Callable[[dict[str, Any]], Conversation]:
+    """The same validation as the local readers: Parquet rows or JSON Lines text."""
+    if is_parquet(files[0]):
+        return row_to_conversation
+    return lambda row: conversation_from_dict(json.loads(row["text"]))
+
+
+def _scorer_class(model_dir: Path, files: list[Path], options: dict[str, Any]) -> type:
+    """A callable class for ``map_batches``: one detector per actor, ``predict`` per batch.
+
+    The settings are closed over rather than passed as constructor arguments, so Ray can
+    restart a lost actor without fetching arguments from the object store.
+    """
+    decode = _decoder(files)
+
+    class Scorer:
+        def __init__(self) -> None:
+            from groomwatch.models.registry import load_detector
+
+            self.detector = load_detector(model_dir)
+
+        def __call__(self, batch: pa.Table) -> pd.DataFrame:
+            from groomwatch.training.predict import predict
+
+            conversations = [decode(row) for row in batch.to_pylist()]
+            return predict(self.detector, conversations, **options)
+
+    return Scorer
+
+
+def _run_or_explain(run: Callable[[], None], files: list[Path]) -> None:
+    """Run the Ray job; if it fails, re-read the inputs locally to name the bad record.
+
+    Ray reports a worker's exception without the original type or message, so a record
+    that breaks the format is located with the local reader, which names file, line and field.
+    """
+    try:
+        run()
+    except Exception:
+        for path in files:
+            for _ in read_conversations(path):
+                pass
+        raise
+
+
+def _count(directory: Path) -> tuple[int, int, int]:
+    """Conversations, flagged conversations and files in a predictions directory."""
+    import pyarrow.parquet as pq
+
+    parts = sorted(directory.glob("*.parquet"))
+    flags = [pq.read_table(part, columns=["flag"]).column("flag") for part in parts]
+    conversations = sum(len(column) for column in flags)
+    flagged = sum(int(column.to_numpy(zero_copy_only=False).sum()) for column in flags)
+    return conversations, flagged, len(parts)
