@@ -7,7 +7,6 @@ and swapped in at the end, so a failed run never leaves a half-written model beh
 
 from __future__ import annotations
 
-import inspect
 import random
 import shutil
 import sys
@@ -21,7 +20,7 @@ import numpy as np
 from groomwatch.data.io import load_split
 from groomwatch.data.record import Conversation
 from groomwatch.models.base import Detector, conversation_labels
-from groomwatch.models.registry import create_detector, detector_class
+from groomwatch.models.registry import create_detector
 from groomwatch.training.card import CARD_JSON, CARD_MD, build_card, write_card
 from groomwatch.training.config import TrainConfig
 from groomwatch.training.metrics import Estimate, choose_threshold, flat_metrics, validation_metrics
@@ -52,11 +51,10 @@ def seed_everything(seed: int) -> None:
 
 def build_detector(config: TrainConfig) -> Detector:
     """The configured detector, given the run's seed unless its params set one explicitly."""
-    params = dict(config.params)
-    accepted = inspect.signature(detector_class(config.model)).parameters
-    if "seed" in accepted and "seed" not in params:
-        params["seed"] = config.seed
-    return create_detector(config.model, **params)
+    detector = create_detector(config.model, **config.params)
+    if "seed" in detector.get_params() and "seed" not in config.params:
+        detector = create_detector(config.model, **config.params, seed=config.seed)
+    return detector
 
 
 def fit_detector(

@@ -92,3 +92,19 @@ def test_bad_detector_params_fail_before_data_is_read(tmp_path: Path, capsys):
     assert main(["train", "--config", str(path)]) == 2
     err = capsys.readouterr().err
     assert "min_df" in err and "/no/such/dir" not in err
+
+
+@pytest.mark.parametrize("name", ["tfidf", "embedding", "static", "finetune", "exemplar"])
+def test_shipped_config_params_are_accepted_by_its_detector(name):
+    import importlib.util
+
+    from groomwatch.training.run import build_detector
+
+    config = load_config(name)
+    module = DETECTORS[config.model].split(":")[0]
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{module} is not written yet")
+    detector = build_detector(config)
+    params = detector.get_params()
+    assert {k: params[k] for k in config.params} == config.params
+    assert params.get("seed", config.seed) == config.seed
