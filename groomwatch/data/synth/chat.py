@@ -66,7 +66,9 @@ def closing(rng: random.Random, leaver: int, move: str = "bye") -> list[Turn]:
 def fit(
     turns: list[Turn], opening_turns: list[Turn], closing_turns: list[Turn], n: int
 ) -> list[Turn]:
-    """Exactly ``n`` turns: the opening, the middle cut to size, then the closing."""
-    middle = max(0, n - len(opening_turns) - len(closing_turns))
-    result = opening_turns + turns[:middle] + closing_turns
-    return result[:n]
+    """Exactly ``n`` turns (fewer only if the script is shorter): the opening, the middle, the
+    closing. At least two middle turns survive, so even a tiny chat holds the scenario."""
+    middle = turns[: max(2, n - len(opening_turns) - len(closing_turns))]
+    closing_turns = closing_turns[: max(0, n - len(opening_turns) - len(middle))]
+    opening_turns = opening_turns[: max(0, n - len(middle) - len(closing_turns))]
+    return (opening_turns + middle + closing_turns)[:n]

@@ -43,8 +43,8 @@ def synth(
     from rich.console import Console
     from rich.progress import Progress
 
-    from groomwatch.data.io import atomic_output
-    from groomwatch.data.split import split_conversations, write_splits
+    from groomwatch.data.io import atomic_output, write_conversations
+    from groomwatch.data.split import split_conversations
     from groomwatch.data.synth import GENERATOR_VERSION, iter_conversations
     from groomwatch.data.synth.audit import run_audit
     from groomwatch.data.synth.card import render_card
@@ -70,7 +70,9 @@ def synth(
             conversations.append(conv)
             progress.advance(task)
     splits = split_conversations(conversations, settings.split, settings.seed)
-    paths = write_splits(splits, out)
+    paths = {name: out / f"{name}.jsonl" for name in splits}
+    for name, convs in splits.items():
+        write_conversations(paths[name], convs)
     with console.status("running the shortcut audit"):
         try:
             audit = run_audit(splits["train"], splits["test"], settings.seed)

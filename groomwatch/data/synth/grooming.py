@@ -80,7 +80,7 @@ def plan_stages(rng: random.Random, fast: bool) -> list[str]:
     if len(stages) > 2 and rng.random() < 0.3:
         i = rng.randrange(1, len(stages) - 1)
         stages[i], stages[i + 1] = stages[i + 1], stages[i]
-    if rng.random() < 0.35:
+    if len(stages) > 1 and rng.random() < 0.35:
         stages.insert(rng.randrange(2, len(stages) + 1), rng.choice(STAGES[:2]))
     return stages
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from groomwatch.data.perturb import PERTURBATIONS
 from groomwatch.data.synth.config import NoiseConfig, SynthConfig
 from groomwatch.data.synth.grammar import Grammar
+from groomwatch.data.synth.safety import noise_created_blocked_word
 
 #: median seconds between messages within a session, per platform
 _MEDIAN_GAP = {"game_chat": 9.0, "social_dm": 45.0, "messenger": 25.0, "forum_pm": 420.0}
@@ -58,9 +59,10 @@ def render(text: str, rng: random.Random, style: WriterStyle, grammar: Grammar) 
     text = grammar.abbreviate(text, rng, style.abbreviations)
     if style.tidy and text:
         text = text[0].upper() + text[1:]
+    noisy = text
     for name in _NOISE_ORDER:
-        text = PERTURBATIONS[name](text, rng, getattr(style, name))
-    return text
+        noisy = PERTURBATIONS[name](noisy, rng, getattr(style, name))
+    return text if noise_created_blocked_word(text, noisy) else noisy
 
 
 def message_count(rng: random.Random, config: SynthConfig) -> int:
