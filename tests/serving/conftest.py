@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import random
 import re
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
@@ -22,6 +28,8 @@ from groomwatch.models.registry import create_detector
 from groomwatch.serving import auth
 from groomwatch.serving.app import create_app
 from groomwatch.serving.auth import add_api_key, add_user
+from groomwatch.serving.db import Database
+from groomwatch.serving.migrations import upgrade
 from groomwatch.serving.settings import Settings
 
 SECRET_WORD = "zebracorn"
@@ -130,6 +138,64 @@ def log_in(app, name: str, role: str = "reviewer", create: bool = True) -> TestC
 
 def csrf_of(html: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+@dataclass
+class Server:
+    url: str
+    db_url: str
+    api_key: str
+    process: subprocess.Popen
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def launch_server(model_dir: Path, db_url: str, log: Path, *extra: str) -> Server:
+    """Prepare the database, then run ``groomwatch serve`` and wait until it answers."""
+    db = Database(db_url)
+    upgrade(db)
+    key = add_api_key(db, "provider")
+    db.dispose()
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from groomwatch.cli import entry; entry()", "serve",
+         "--model", str(model_dir), "--db", db_url, "--port", str(port), *extra],
+        stdout=log.open("w"), stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return Server(url, db_url, key, process, log)
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("server did not start within 60 s")
+
+
+@pytest.fixture
+def start_server(model_dir: Path, tmp_path: Path) -> Iterator:
+    """``start_server(*serve_options)`` runs a real server on a fresh SQLite file; killed after."""
+    started: list[Server] = []
+
+    def start(*options: str) -> Server:
+        server = launch_server(model_dir, f"sqlite:///{tmp_path / 'review.db'}",
+                               tmp_path / "server.log", *options)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.process.kill()
+        server.process.wait()
 
 
 @pytest.fixture

@@ -3,73 +3,20 @@
 from __future__ import annotations
 
 import re
-import socket
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 
-from groomwatch.serving.auth import add_api_key, add_user
+from groomwatch.serving.auth import add_user
 from groomwatch.serving.db import Database, Review
-from groomwatch.serving.migrations import upgrade
-
-
-@dataclass
-class Server:
-    url: str
-    db_url: str
-    api_key: str
-    process: subprocess.Popen
-    log: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(model_dir: Path, db_url: str, log: Path, *extra: str) -> Server:
-    """Prepare the database, then run ``groomwatch serve`` and wait until it answers."""
-    db = Database(db_url)
-    upgrade(db)
-    key = add_api_key(db, "provider")
-    db.dispose()
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from groomwatch.cli import entry; entry()", "serve",
-         "--model", str(model_dir), "--db", db_url, "--port", str(port), *extra],
-        stdout=log.open("w"), stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return Server(url, db_url, key, process, log)
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("server did not start within 60 s")
 
 
 @pytest.fixture
-def server(model_dir: Path, tmp_path: Path) -> Iterator[Server]:
-    running = start_server(model_dir, f"sqlite:///{tmp_path / 'review.db'}",
-                           tmp_path / "server.log", "--insecure-cookies",
-                           "--double-review-rate", "0")
-    yield running
-    running.process.kill()
-    running.process.wait()
+def server(start_server):
+    return start_server("--insecure-cookies", "--double-review-rate", "0")
 
 
 def test_killing_the_server_mid_batch_loses_no_acknowledged_flag(server, chat, secret_word):

@@ -2,9 +2,12 @@
 (function () {
   "use strict";
 
+  // Keys typed into a text field are text, not shortcuts; a focused checkbox is not a field.
   function typing(event) {
-    var tag = event.target.tagName;
-    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT";
+    var target = event.target;
+    var tag = target.tagName;
+    if (tag === "INPUT") return !/^(checkbox|radio|button|submit)$/.test(target.type);
+    return tag === "TEXTAREA" || tag === "SELECT";
   }
 
   function mover(items, className) {
