@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 
 from groomwatch import __version__
@@ -51,18 +50,12 @@ for stage in (data_cli, synth_cli, training_cli, evaluation_cli, serving_cli):
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; user errors print one line, never a traceback."""
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, prog_name="groomwatch")
+    except SystemExit as exc:  # Typer/Click end every run, including --help, with SystemExit
+        return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
     except GroomwatchError as exc:
         typer.echo(f"error: {exc}", err=True)
         return 2
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
-        typer.echo("aborted", err=True)
-        return 130
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         return 130
