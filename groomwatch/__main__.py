@@ -1,0 +1,5 @@
+"""``python -m groomwatch`` is the ``groomwatch`` command."""
+
+from groomwatch.cli import entry
+
+entry()
