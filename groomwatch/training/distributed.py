@@ -41,7 +41,7 @@ _INSTALL_HINT = "Ray scoring needs the optional extra: pip install 'groomwatch[r
 class RayScoreSummary:
     """What a Ray scoring run did, for the one summary line the CLI prints."""
 
-    conversations: int
+    predictions: int
     flagged: int
     files: int
     out_dir: Path
@@ -50,13 +50,13 @@ class RayScoreSummary:
 
     @property
     def rate(self) -> float:
-        """Conversations scored per second of wall time, Ray start-up excluded."""
-        return self.conversations / self.seconds if self.seconds > 0 else 0.0
+        """Prediction rows per second of wall time, Ray start-up excluded."""
+        return self.predictions / self.seconds if self.seconds > 0 else 0.0
 
     def __str__(self) -> str:
         return (
-            f"scored {self.conversations} conversations ({self.flagged} flagged) with "
-            f"{self.workers} Ray workers in {self.seconds:.1f} s ({self.rate:.0f} conv/s); "
+            f"{self.predictions} predictions ({self.flagged} flagged) from {self.workers} Ray "
+            f"workers in {self.seconds:.1f} s ({self.rate:.0f}/s); "
             f"{self.files} Parquet file(s) in {self.out_dir}"
         )
 
@@ -124,8 +124,10 @@ def score_with_ray(
         )
         _run_or_explain(lambda: dataset.write_parquet(str(staging)), files)
         seconds = time.perf_counter() - started
-        conversations, flagged, written = _count(staging)
-    return RayScoreSummary(conversations, flagged, written, out_dir, seconds, num_workers)
+        predictions, flagged, written = _count(staging)
+        if predictions == 0:
+            raise InputError("the inputs hold no conversation records")
+    return RayScoreSummary(predictions, flagged, written, out_dir, seconds, num_workers)
 
 
 def _import_ray() -> Any:
@@ -237,11 +239,11 @@ def _run_or_explain(run: Callable[[], None], files: list[Path]) -> None:
 
 
 def _count(directory: Path) -> tuple[int, int, int]:
-    """Conversations, flagged conversations and files in a predictions directory."""
+    """Prediction rows, flagged rows and files in a predictions directory."""
     import pyarrow.parquet as pq
 
     parts = sorted(directory.glob("*.parquet"))
     flags = [pq.read_table(part, columns=["flag"]).column("flag") for part in parts]
-    conversations = sum(len(column) for column in flags)
+    rows = sum(len(column) for column in flags)
     flagged = sum(int(column.to_numpy(zero_copy_only=False).sum()) for column in flags)
-    return conversations, flagged, len(parts)
+    return rows, flagged, len(parts)

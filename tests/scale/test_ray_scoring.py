@@ -69,7 +69,7 @@ def test_parquet_glob_with_two_workers_equals_single_process(local_ray, workspac
     )
     local = _local(workspace)
     _assert_same(tmp_path / "out", local)
-    assert summary.conversations == 300
+    assert summary.predictions == 300
     assert summary.flagged == int(local["flag"].sum())
     assert summary.files == len(list((tmp_path / "out").glob("*.parquet")))
 
