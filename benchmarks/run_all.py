@@ -59,8 +59,11 @@ def run_script(script: Path, *, quick: bool, timeout: float) -> ScriptRun:
     """Run one script, echoing its output live, and collect its rows and resource use."""
     with tempfile.TemporaryDirectory(prefix="gw-bench-") as tmp:
         results = Path(tmp) / "rows.jsonl"
+        # scripts outside this directory (--dir) can still `import harness`
+        python_path = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
         env = {**os.environ, RESULTS_ENV: str(results), QUICK_ENV: "1" if quick else "0",
-               "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+               "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONUNBUFFERED": "1",
+               "PYTHONPATH": python_path}
         start = time.perf_counter()
         child = subprocess.Popen(
             [sys.executable, str(script)], env=env, cwd=HERE.parent, stdout=subprocess.PIPE,
@@ -68,6 +71,7 @@ def run_script(script: Path, *, quick: bool, timeout: float) -> ScriptRun:
         )
         timed_out = threading.Event()
         timer = threading.Timer(timeout, _stop, args=(child, timed_out))
+        timer.daemon = True
         timer.start()
         assert child.stdout is not None
         for line in child.stdout:
