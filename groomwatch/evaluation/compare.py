@@ -76,13 +76,13 @@ def auc_difference(
 ) -> dict:
     """ROC-AUC of B minus A with a paired percentile bootstrap interval and two-sided p-value."""
     scorers = [WeightedScores(y, s, np.zeros(len(y), dtype=bool)) for s in (score_a, score_b)]
-    ones = np.ones(len(y))
-    observed = scorers[1].ranking(ones)["roc_auc"] - scorers[0].ranking(ones)["roc_auc"]
+    ones = np.ones(len(y), dtype=np.int64)
+    observed = scorers[1](ones)["roc_auc"] - scorers[0](ones)["roc_auc"]
     rng = np.random.default_rng(seed)
     diffs = np.empty(n_resamples)
     for i in range(n_resamples):
         drawn = rng.integers(0, len(y), size=len(y))
-        auc_a, auc_b = (s.ranking(s.weights_for(drawn))["roc_auc"] for s in scorers)
+        auc_a, auc_b = (s(s.weights_for(drawn))["roc_auc"] for s in scorers)
         diffs[i] = auc_b - auc_a
         if progress is not None:
             progress()

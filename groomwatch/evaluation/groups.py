@@ -10,17 +10,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from fairlearn.metrics import MetricFrame
+from sklearn.metrics import confusion_matrix
 
 from groomwatch.evaluation.intervals import CONFIDENCE
 from groomwatch.evaluation.metrics import RATE_NAMES, rates
 
 GAP_RATES = ("fpr", "fnr", "precision")
-_COUNTS = {
-    "tp": lambda y, f: int(np.sum((y == 1) & f)),
-    "fp": lambda y, f: int(np.sum((y == 0) & f)),
-    "tn": lambda y, f: int(np.sum((y == 0) & ~f)),
-    "fn": lambda y, f: int(np.sum((y == 1) & ~f)),
-}
+
+
+def _confusion(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, int]:
+    """One metric returning all four counts: MetricFrame's cost is per metric, not per value."""
+    tn, fp, fn, tp = confusion_matrix(y_true, y_pred, labels=[0, 1]).ravel()
+    return {"tp": int(tp), "fp": int(fp), "tn": int(tn), "fn": int(fn)}
 
 
 def _note(counts: dict[str, int]) -> str | None:
@@ -54,11 +55,11 @@ def by_group(
     for column in groups.columns:
         field = column.removeprefix("group:")
         frame = MetricFrame(
-            metrics=_COUNTS, y_true=y, y_pred=flag, sensitive_features=groups[column].rename(field)
+            metrics=_confusion, y_true=y, y_pred=flag,
+            sensitive_features=groups[column].rename(field),
         ).by_group
         rows = []
-        for name, counts_row in frame.iterrows():
-            counts = {k: int(counts_row[k]) for k in _COUNTS}
+        for name, counts in frame.items():
             group_rates = rates(counts, confidence)
             rows.append({
                 "group": str(name),

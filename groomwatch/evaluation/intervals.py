@@ -79,7 +79,7 @@ def resample_weights(n: int, n_resamples: int, seed: int) -> Iterator[np.ndarray
     """
     rng = np.random.default_rng(seed)
     for _ in range(n_resamples):
-        yield np.bincount(rng.integers(0, n, size=n), minlength=n).astype(np.float64)
+        yield np.bincount(rng.integers(0, n, size=n), minlength=n)
 
 
 def bootstrap(

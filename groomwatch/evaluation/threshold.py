@@ -35,17 +35,23 @@ def threshold_for_target_fpr(
     n_neg = len(negatives)
     if n_neg == 0:
         raise ConfigError("--target-fpr needs negative (non-grooming) conversations in the data")
-    _, upper = clopper_pearson(np.arange(n_neg + 1), n_neg, confidence)
-    allowed = np.flatnonzero(upper <= target)
-    if allowed.size == 0:
+
+    def upper(k: int) -> float:
+        return clopper_pearson(k, n_neg, confidence)[1]
+
+    if upper(0) > target:
         raise ConfigError(
             f"--target-fpr {target}: with {n_neg} negative conversations the FPR's upper "
-            f"{confidence:.0%} bound cannot go below {upper[0]:.4g}; assess on more negatives "
+            f"{confidence:.0%} bound cannot go below {upper(0):.4g}; assess on more negatives "
             "or give a larger target"
         )
-    max_fp = int(allowed[-1])  # upper bound rises with the count
-    if max_fp >= n_neg:
-        return float(score.min())
+    # the bound rises with the count of false positives: bisect for the largest allowed count
+    # (it is below n_neg, whose bound is 1 > target)
+    low, high = 0, n_neg - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if upper(middle) <= target else (low, middle - 1)
+    max_fp = low
     # flagging must stop above the (max_fp+1)-th highest negative score, ties included
     blocking = negatives[max_fp]
     above = score[score > blocking]

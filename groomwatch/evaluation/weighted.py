@@ -35,7 +35,9 @@ class WeightedScores:
     """One technology's scores sorted once; ``__call__(weights)`` gives every bootstrap metric.
 
     Weights are given in *sorted* order (``weights_for`` maps drawn item indices there), so a
-    resample never has to gather a million weights through a permutation.
+    resample never gathers a million weights through a permutation. Only tie groups that hold
+    a positive contribute to ROC-AUC and average precision, so after one cumulative sum over
+    all weights the rest of the work is over the (usually few) positives.
     """
 
     def __init__(self, y: np.ndarray, score: np.ndarray, flag: np.ndarray) -> None:
@@ -45,47 +47,54 @@ class WeightedScores:
         self.position = np.empty_like(order)
         self.position[order] = np.arange(self.n)
         sorted_scores = score[order]
-        #: start of each run of tied scores, ascending
-        self.tie_starts = np.flatnonzero(np.r_[True, sorted_scores[1:] != sorted_scores[:-1]])
-        positive = y[order].astype(np.float64)
-        flagged = flag[order].astype(np.float64)
-        self.positive = positive
-        self.tp_mask = positive * flagged
-        self.fp_mask = (1 - positive) * flagged
+        positive = y[order].astype(bool)
+        flagged = flag[order].astype(bool)
+        group_start = np.flatnonzero(np.r_[True, sorted_scores[1:] != sorted_scores[:-1]])
+        group_of = np.cumsum(np.r_[True, sorted_scores[1:] != sorted_scores[:-1]]) - 1
+        group_end = np.r_[group_start[1:], self.n]
+        #: sorted positions of the positives, and of the flagged ones among them
+        self.pos_index = np.flatnonzero(positive)
+        self.pos_flagged = flagged[self.pos_index]
+        self.fp_mask = (~positive & flagged).astype(np.float64)
+        groups = group_of[self.pos_index]
+        #: first positive of each tie group holding positives, and that group's span
+        self.first_in_group = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+        with_pos = groups[self.first_in_group]
+        self.start, self.end = group_start[with_pos], group_end[with_pos]
+        self._cum = np.zeros(self.n + 1, dtype=np.int64)
 
     def weights_for(self, drawn: np.ndarray) -> np.ndarray:
         """Weights in sorted order for a resample given as original item indices."""
-        return np.bincount(self.position[drawn], minlength=self.n).astype(np.float64)
+        return np.bincount(self.position[drawn], minlength=self.n)
 
-    def ranking(self, weights: np.ndarray) -> dict[str, float]:
-        """Weighted ROC-AUC (Mann–Whitney with half credit for ties) and average precision."""
-        pos = np.add.reduceat(weights * self.positive, self.tie_starts)
-        neg = np.add.reduceat(weights, self.tie_starts) - pos
-        pos_up_to, neg_up_to = np.cumsum(pos), np.cumsum(neg)
-        total_pos, total_neg = pos_up_to[-1], neg_up_to[-1]
-        if total_pos == 0:
-            return {"roc_auc": np.nan, "average_precision": np.nan}
-        auc = (
-            float(np.dot(pos, neg_up_to - 0.5 * neg) / (total_pos * total_neg))
-            if total_neg > 0 else np.nan
-        )
-        # flagging every tie group from the top down to this one: counts at or above it
-        tps = total_pos - pos_up_to + pos
-        flagged = tps + total_neg - neg_up_to + neg
-        precision = np.divide(tps, flagged, out=np.ones_like(tps), where=flagged > 0)
-        return {"roc_auc": auc, "average_precision": float(np.dot(pos, precision) / total_pos)}
-
-    def decisions(self, weights: np.ndarray) -> dict[str, float]:
-        """Scores of the fixed decisions: F-scores, MCC and balanced accuracy."""
-        total_pos = float(np.dot(weights, self.positive))
-        tp = float(np.dot(weights, self.tp_mask))
+    def __call__(self, weights: np.ndarray) -> dict[str, float]:
+        """F-scores, MCC, balanced accuracy of the decisions; ROC-AUC and AP of the scores."""
+        cum = self._cum  # cum[i] = total weight of the i lowest-scored items
+        np.cumsum(weights, out=cum[1:])
+        total = float(cum[-1])
+        pos_w = weights[self.pos_index]
+        total_pos = float(pos_w.sum())
+        tp = float(pos_w[self.pos_flagged].sum())
         fp = float(np.dot(weights, self.fp_mask))
-        fn = total_pos - tp
-        tn = float(weights.sum()) - total_pos - fp
+        fn, tn = total_pos - tp, total - total_pos - fp
         values = {name: fbeta(tp, fp, fn, b) for name, b in F_BETAS.items()}
         values["mcc"] = mcc(tp, fp, tn, fn)
         values["balanced_accuracy"] = balanced_accuracy(tp, fp, tn, fn)
+        if total_pos == 0:
+            return values | {"roc_auc": np.nan, "average_precision": np.nan}
+        pos = np.add.reduceat(pos_w, self.first_in_group).astype(np.float64)
+        pos_below = np.cumsum(pos) - pos
+        below = cum[self.start].astype(np.float64)
+        neg_below = below - pos_below
+        neg_within = cum[self.end] - below - pos
+        total_neg = total - total_pos
+        values["roc_auc"] = (
+            float(np.dot(pos, neg_below + 0.5 * neg_within) / (total_pos * total_neg))
+            if total_neg > 0 else np.nan
+        )
+        # flag this tie group and everything above it: positives there over all weight there
+        above = total - below
+        precision = np.divide(total_pos - pos_below, above, out=np.zeros_like(above),
+                              where=above > 0)
+        values["average_precision"] = float(np.dot(pos, precision) / total_pos)
         return values
-
-    def __call__(self, weights: np.ndarray) -> dict[str, float]:
-        return {**self.decisions(weights), **self.ranking(weights)}

@@ -97,7 +97,7 @@ def test_weighted_bootstrap_metrics_equal_scikit_learn_with_sample_weight():
 
 def test_weighted_metrics_with_unit_weights_equal_the_point_estimates():
     scorer = WeightedScores(Y, SCORE, FLAG)
-    values = scorer(np.ones(len(Y)))
+    values = scorer(np.ones(len(Y), dtype=np.int64))
     points = point_scores(Y, SCORE, FLAG)
     for name, value in points.items():
         assert values[name] == pytest.approx(value), name
