@@ -131,4 +131,8 @@ def train(splits):
 #: Settings small enough for the default suite on a 2-core CPU.
 FAST_PARAMS: dict[str, dict] = {
     "tfidf-lr": {},
+    # chunked pooling is covered by static-lr; one-message chunks let embedding-lr embed each
+    # distinct template line once and exercise the incremental mean-pool window
+    "static-lr": {"messages_per_chunk": 2},
+    "embedding-lr": {"messages_per_chunk": 1},
 }

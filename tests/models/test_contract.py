@@ -10,7 +10,7 @@ from groomwatch.data.record import Conversation
 from groomwatch.errors import ConfigError, InputError
 from groomwatch.models.registry import create_detector, load_detector
 
-NAMES = ["tfidf-lr"]
+NAMES = ["tfidf-lr", "static-lr", "embedding-lr"]
 
 
 @pytest.fixture(params=NAMES)
@@ -62,12 +62,13 @@ def test_offender_scores_above_the_child(detector, splits):
 
 
 def test_window_scorer_equals_rescoring_the_window(detector, splits):
+    """Equal to float32 precision (transformer embeddings are float32)."""
     conv = max(splits["test"], key=lambda c: len(c.messages))
     scorer = detector.window_scorer(window=5)
     for i, message in enumerate(conv.messages):
         window = conv.messages[max(0, i - 4) : i + 1]
         view = Conversation("w", conv.participants, window)
-        assert scorer.update(message) == pytest.approx(detector.predict_proba([view])[0], abs=1e-9)
+        assert scorer.update(message) == pytest.approx(detector.predict_proba([view])[0], abs=1e-6)
 
 
 def test_empty_input_gives_empty_scores(detector):
