@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Request
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 
 from groomwatch.data.record import RecordError, conversation_from_dict
 from groomwatch.serving import reports, stats
@@ -29,8 +29,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/v1", responses=ERRORS)
 
 
-def _client(request: Request,
-            principal: Annotated[Principal, Depends(require("client"))]) -> Principal:
+async def _client(request: Request,
+                  principal: Annotated[Principal, Depends(require("client"))]) -> Principal:
     """An API client within its rate limit."""
     request.app.state.rate_limiter.check(principal.name)
     return principal
@@ -45,9 +45,12 @@ def score(
     request: Request,
     body: Annotated[BatchIn | ConversationIn, Body()],
     principal: Client,
+    explain: Annotated[bool, Query(description="contributions for unflagged ones too")] = False,
 ) -> dict[str, Any]:
     """Score one conversation or a batch. Flagged ones are stored and queued (``review_id``);
-    unflagged ones are never written anywhere. Answers only after the flags are committed."""
+    unflagged ones are never written anywhere. Answers only after the flags are committed.
+    Per-message contributions come with every flagged conversation (and, with ``explain``,
+    with every conversation)."""
     settings = request.app.state.settings
     items = body.conversations if isinstance(body, BatchIn) else [body]
     if not items:
@@ -56,12 +59,12 @@ def score(
         raise HTTPException(413, f"batch of {len(items)} conversations; "
                                  f"the limit is {settings.max_batch}")
     conversations = [to_conversation(item, settings) for item in items]
-    return {"results": request.app.state.scorer.score(principal.name, conversations)}
+    return {"results": request.app.state.scorer.score(principal.name, conversations, explain)}
 
 
 @router.post("/streams/{conversation_id}/messages", response_model=StreamResult,
              tags=["streaming"])
-def stream_message(
+async def stream_message(
     request: Request, conversation_id: str, body: StreamMessageIn,
     principal: Client,
 ) -> dict[str, Any]:
@@ -84,7 +87,7 @@ def stream_message(
 
 
 @router.delete("/streams/{conversation_id}", status_code=204, tags=["streaming"])
-def end_stream(request: Request, conversation_id: str,
+async def end_stream(request: Request, conversation_id: str,
                principal: Client) -> None:
     """End a stream and drop everything kept in memory for it."""
     if not request.app.state.streams.drop(principal.name, conversation_id):
@@ -95,6 +98,7 @@ def end_stream(request: Request, conversation_id: str,
 def get_stats(request: Request,
               _: Overseer) -> dict[str, Any]:
     """Flags, decisions, downstream precision, time to decision, reversal rate and agreement."""
+    request.app.state.counts.flush(force=True)
     return stats.read(request.app.state.db)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +20,8 @@ from groomwatch import __version__
 from groomwatch.errors import ConfigError
 from groomwatch.models.base import Detector
 from groomwatch.serving import api, retention, web
+from groomwatch.serving.auth import ApiKeyCache
+from groomwatch.serving.counters import CounterBuffer
 from groomwatch.serving.db import Database
 from groomwatch.serving.limits import BodySizeLimit, RateLimiter
 from groomwatch.serving.metrics import Instrument, Metrics
@@ -30,12 +31,6 @@ from groomwatch.serving.settings import Settings
 from groomwatch.serving.streams import Streams
 
 log = logging.getLogger("groomwatch.serving")
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
 
 
 def _load_detector(settings: Settings) -> Detector:
@@ -65,12 +60,14 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
         raise ConfigError(f"cannot open the review database {settings.db_url!r}: "
                           f"{exc.__class__.__name__}") from None
     retention.purge(db, settings.retention_days, actor="startup")
-    streams = Streams(detector, db, settings)
+    counts = CounterBuffer(db)
+    streams = Streams(detector, db, settings, counts)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
         yield
         streams.close()
+        counts.flush(force=True)
         db.dispose()
 
     app = FastAPI(title="groomwatch review service", version=__version__, lifespan=lifespan,
@@ -79,7 +76,9 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.detector = detector
-    app.state.scorer = Scorer(detector, db, settings)
+    app.state.counts = counts
+    app.state.api_keys = ApiKeyCache(db)
+    app.state.scorer = Scorer(detector, db, settings, counts)
     app.state.streams = streams
     app.state.rate_limiter = RateLimiter(settings.rate_per_second, settings.rate_burst)
     app.state.metrics = Metrics()
@@ -90,13 +89,6 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_problem)
     app.add_exception_handler(web.LoginRequired,
                               lambda *_: RedirectResponse("/login", status_code=303))
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
 
     app.add_middleware(Instrument, metrics=app.state.metrics, logger=log)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)

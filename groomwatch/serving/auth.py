@@ -9,12 +9,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -24,6 +26,7 @@ from groomwatch.serving import audit
 from groomwatch.serving.db import ROLES, ApiKey, Database, User, WebSession, utcnow
 
 SESSION_COOKIE = "gw_session"
+KEY_CACHE_SECONDS = 60.0
 LOGIN_CSRF_COOKIE = "gw_login_csrf"
 _hasher = PasswordHasher()
 
@@ -107,16 +110,25 @@ def _bearer(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
-def _client(request: Request) -> Principal | None:
-    key = _bearer(request)
-    if not key:
-        return None
-    db: Database = request.app.state.db
-    with db.transaction() as session:
-        client = session.scalar(select(ApiKey.client).where(ApiKey.key_hash == token_hash(key)))
-    if client is None:
-        raise HTTPException(401, "unknown API key")
-    return Principal(name=client, role="client")
+class ApiKeyCache:
+    """Key hash -> client for recently seen keys, so a busy client's key costs one database
+    lookup a minute instead of one per request. Unknown keys are never cached."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._known: dict[str, tuple[str, float]] = {}
+
+    def cached(self, key: str) -> str | None:
+        hit = self._known.get(token_hash(key))
+        return hit[0] if hit and hit[1] > time.monotonic() else None
+
+    def lookup(self, key: str) -> str | None:
+        digest = token_hash(key)
+        with self.db.transaction() as session:
+            client = session.scalar(select(ApiKey.client).where(ApiKey.key_hash == digest))
+        if client is not None:
+            self._known[digest] = (client, time.monotonic() + KEY_CACHE_SECONDS)
+        return client
 
 
 def session_user(request: Request) -> Principal | None:
@@ -139,8 +151,16 @@ def session_user(request: Request) -> Principal | None:
 def require(*roles: str):
     """A FastAPI dependency admitting an API client (role ``client``) or a user with a role."""
 
-    def dependency(request: Request) -> Principal:
-        principal = _client(request) if _bearer(request) else session_user(request)
+    async def dependency(request: Request) -> Principal:
+        key = _bearer(request)
+        if key:
+            keys: ApiKeyCache = request.app.state.api_keys
+            client = keys.cached(key) or await run_in_threadpool(keys.lookup, key)
+            if client is None:
+                raise HTTPException(401, "unknown API key")
+            principal = Principal(name=client, role="client")
+        else:
+            principal = await run_in_threadpool(session_user, request)
         if principal is None:
             raise HTTPException(401, "log in or send an API key (Authorization: Bearer KEY)",
                                 headers={"WWW-Authenticate": "Bearer"})

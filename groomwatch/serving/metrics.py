@@ -39,8 +39,17 @@ def route_label(scope: Scope) -> str:
     return getattr(route, "path", None) or "unmatched"
 
 
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+]
+
+
 class Instrument:
-    """ASGI middleware: count and time requests, and log one line each (no bodies, no text)."""
+    """ASGI middleware: count and time requests, log one line each (no bodies, no text), and
+    add the security headers every answer carries."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics, logger) -> None:
         self.app = app
@@ -58,6 +67,7 @@ class Instrument:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
             await send(message)
 
         try:

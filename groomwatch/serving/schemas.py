@@ -44,7 +44,9 @@ class ScoreResult(BaseModel):
     threshold: float
     flagged: bool
     review_id: int | None = Field(description="set when the conversation was stored for review")
-    contributions: list[float] = Field(description="each message's contribution to the score")
+    contributions: list[float] | None = Field(
+        description="each message's contribution to the score (flagged, or with explain=true)"
+    )
 
 
 class ScoreResponse(BaseModel):

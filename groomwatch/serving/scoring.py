@@ -47,33 +47,44 @@ def queue_review(
 
 
 class Scorer:
-    def __init__(self, detector: Detector, db: Database, settings: Settings) -> None:
+    def __init__(self, detector: Detector, db: Database, settings: Settings,
+                 counts: counters.CounterBuffer) -> None:
         self.detector = detector
         self.db = db
         self.settings = settings
+        self.counts = counts
 
-    def score(self, client: str, conversations: Sequence[Conversation]) -> list[dict[str, Any]]:
-        """Score, then commit every flag in one transaction before anything is returned."""
+    def score(self, client: str, conversations: Sequence[Conversation],
+              explain: bool = False) -> list[dict[str, Any]]:
+        """Score, then commit every flag in one transaction before anything is returned.
+
+        Contributions are computed for flagged conversations (they are stored for review) and,
+        with ``explain``, for the unflagged ones too.
+        """
         threshold = float(self.detector.threshold)
         scores = [float(p) for p in self.detector.predict_proba(conversations)]
-        contributions = [self.detector.score_messages(c).tolist() for c in conversations]
-        results: list[dict[str, Any]] = []
-        with self.db.transaction() as session:
-            counters.add(session, counters.SCORED, len(conversations))
-            reviews: list[Review | None] = []
-            for conv, score, contrib in zip(conversations, scores, contributions, strict=True):
-                flagged = score >= threshold
-                reviews.append(
-                    queue_review(session, self.settings, client, conv, score, threshold, contrib,
-                                 "batch") if flagged else None
-                )
-            session.flush()
-            for conv, score, contrib, review in zip(
-                conversations, scores, contributions, reviews, strict=True
-            ):
-                results.append({
-                    "conversation_id": conv.conversation_id, "score": score,
-                    "threshold": threshold, "flagged": review is not None,
-                    "review_id": review.id if review else None, "contributions": contrib,
-                })
-        return results
+        flagged = [score >= threshold for score in scores]
+        contributions = [
+            self.detector.score_messages(c).tolist() if flag or explain else None
+            for c, flag in zip(conversations, flagged, strict=True)
+        ]
+        self.counts.add(counters.SCORED, len(conversations))
+        reviews: list[Review | None] = [None] * len(conversations)
+        if any(flagged):
+            with self.db.transaction() as session:
+                self.counts.write_into(session)
+                for i, conv in enumerate(conversations):
+                    if flagged[i]:
+                        reviews[i] = queue_review(session, self.settings, client, conv,
+                                                  scores[i], threshold, contributions[i], "batch")
+                session.flush()
+                review_ids = [r.id if r else None for r in reviews]
+        else:
+            review_ids = reviews
+            self.counts.flush()
+        return [
+            {"conversation_id": conv.conversation_id, "score": score, "threshold": threshold,
+             "flagged": flag, "review_id": review_id, "contributions": contrib}
+            for conv, score, flag, review_id, contrib in zip(
+                conversations, scores, flagged, review_ids, contributions, strict=True)
+        ]

@@ -21,9 +21,6 @@ from groomwatch.serving.db import Database
 from groomwatch.serving.scoring import queue_review
 from groomwatch.serving.settings import Settings
 
-#: Streamed-message counts are added to the database at most this often (seconds).
-COUNTER_FLUSH_SECONDS = 1.0
-
 
 @dataclass
 class StreamState:
@@ -36,16 +33,16 @@ class StreamState:
 
 
 class Streams:
-    def __init__(self, detector: Detector, db: Database, settings: Settings) -> None:
+    def __init__(self, detector: Detector, db: Database, settings: Settings,
+                 counts: counters.CounterBuffer) -> None:
         self.rule = EarlyWarning(detector, window=settings.stream_window,
                                  history=settings.stream_history)
         self.detector = detector
         self.db = db
         self.settings = settings
         self._states: OrderedDict[tuple[str, str], StreamState] = OrderedDict()
+        self.counts = counts
         self._lock = threading.Lock()
-        self._pending_messages = 0
-        self._last_flush = time.monotonic()
 
     def __len__(self) -> int:
         return len(self._states)
@@ -65,7 +62,6 @@ class Streams:
             else:
                 self._states.move_to_end(key)
             state.last_seen = now
-            self._pending_messages += 1
             return state
 
     def _expire(self, now: float) -> None:
@@ -87,7 +83,8 @@ class Streams:
             if warned and state.review_id is None:
                 state.review_id = self._queue(client, conversation_id, state, score)
             kept = len(state.messages)
-        self._flush_counters()
+        self.counts.add(counters.STREAM_MESSAGES)
+        self.counts.flush()
         return {"conversation_id": conversation_id, "score": score, "warned": warned,
                 "review_id": state.review_id, "messages_kept": kept}
 
@@ -107,25 +104,14 @@ class Streams:
         )
         contributions = self.detector.score_messages(conversation)
         with self.db.transaction() as session:
+            self.counts.write_into(session)
             review = queue_review(session, self.settings, client, conversation, score,
                                   self.rule.threshold, contributions, "stream")
             counters.add(session, counters.STREAM_WARNINGS)
             session.flush()
             return review.id
 
-    def _flush_counters(self, force: bool = False) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if not self._pending_messages or (
-                not force and now - self._last_flush < COUNTER_FLUSH_SECONDS
-            ):
-                return
-            pending, self._pending_messages, self._last_flush = self._pending_messages, 0, now
-        with self.db.transaction() as session:
-            counters.add(session, counters.STREAM_MESSAGES, pending)
-
     def close(self) -> None:
-        """Write the last counts and forget every stream (server shutdown)."""
-        self._flush_counters(force=True)
+        """Forget every stream (server shutdown)."""
         with self._lock:
             self._states.clear()

@@ -38,6 +38,7 @@ def test_unflagged_conversations_are_never_written_anywhere(client, app, chat, s
     answer = client.post("/v1/conversations/score", json=batch)
     assert answer.status_code == 200
     assert not any(r["flagged"] for r in answer.json()["results"])
+    app.state.counts.flush(force=True)  # counts are buffered for up to a second
     after = _dump_every_table(app)
     assert secret_word not in after and "b9-" not in after
     scored = [line for line in after.splitlines() if "conversations_scored" in line]
@@ -60,6 +61,15 @@ def test_contributions_point_at_the_grooming_lines(client, chat):
     grooming_side = sum(contributions[0::2]) / 15
     small_talk_side = sum(contributions[1::2]) / 15
     assert grooming_side > small_talk_side
+
+
+def test_contributions_of_unflagged_conversations_only_on_request(client, chat):
+    url = "/v1/conversations/score"
+    (plain,) = client.post(url, json=chat(3, grooming=False)).json()["results"]
+    assert not plain["flagged"] and plain["contributions"] is None
+    (explained,) = client.post(f"{url}?explain=true", json=chat(3, False)).json()["results"]
+    assert len(explained["contributions"]) == 30
+    assert explained["score"] == plain["score"] and explained["review_id"] is None
 
 
 def test_bad_requests_get_a_4xx_with_a_reason(client, app, chat, secret_word):
