@@ -47,7 +47,7 @@ def test_cv_prints_mean_and_spread_and_logs_to_mlflow(
     runs = mlflow.search_runs(experiment_names=["cv"], output_format="list")
     assert len(runs) == 1
     metrics = runs[0].data.metrics
-    assert metrics["roc_auc_mean"] > 0.8
+    assert metrics["roc_auc_mean"] > 0.7
     assert metrics["roc_auc_min"] <= metrics["roc_auc_mean"] <= metrics["roc_auc_max"]
     assert metrics["roc_auc_std"] >= 0
     assert not (tmp_path / "models").exists()

@@ -43,7 +43,7 @@ def test_score_authors_gives_each_participant_a_row(trained, data_dir, tmp_path)
     offenders = {a for c in test for a in c.offender_ids}
     is_offender = frame["author_id"].isin(offenders)
     # the groomer's own messages carry the signal: offenders outscore their targets
-    assert frame.loc[is_offender, "score"].mean() > frame.loc[~is_offender, "score"].mean() + 0.3
+    assert frame.loc[is_offender, "score"].mean() > frame.loc[~is_offender, "score"].mean() + 0.1
 
 
 def test_score_early_reports_the_message_where_the_warning_fired(trained, data_dir, tmp_path):
