@@ -43,6 +43,7 @@ class Load:
     latencies: list[float] = field(default_factory=list)
     errors: dict[int, int] = field(default_factory=dict)
     seconds: float = 0.0
+    server_cpu_seconds: float = 0.0
 
     @property
     def ok(self) -> int:
@@ -99,9 +100,17 @@ async def _worker(port: int, requests: list[bytes], load: Load, deadline: float)
         writer.close()
 
 
-def drive(port: int, per_worker: list[list[bytes]], seconds: float) -> Load:
-    """Send each worker's requests back to back on one keep-alive connection."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def drive(pid: int, port: int, per_worker: list[list[bytes]], seconds: float) -> Load:
+    """Send each worker's requests back to back on one keep-alive connection; also record
+    the server's CPU time, which shows its cost per request even on a busy machine."""
     load = Load()
+    cpu_before = cpu_seconds(pid)
 
     async def run() -> None:
         deadline = time.perf_counter() + seconds
@@ -110,6 +119,7 @@ def drive(port: int, per_worker: list[list[bytes]], seconds: float) -> Load:
     start = time.perf_counter()
     asyncio.run(run())
     load.seconds = time.perf_counter() - start
+    load.server_cpu_seconds = cpu_seconds(pid) - cpu_before
     return load
 
 
@@ -152,9 +162,9 @@ def main() -> None:
             bodies = [json.dumps(conversation_to_dict(c)).encode() for c in convs]
             score = [_request("/v1/conversations/score", bodies[i % len(bodies)], key)
                      for i in range(n_requests)]
-            drive(port, [score[:50]], limit)  # warm-up
+            drive(server.pid, port, [score[:50]], limit)  # warm-up
             workers = args.concurrency
-            scoring = drive(port, [score[w::workers] for w in range(workers)], limit)
+            scoring = drive(server.pid, port, [score[w::workers] for w in range(workers)], limit)
             streams = []
             for i in range(n_stream_messages):
                 conv = convs[i % 64]
@@ -162,14 +172,16 @@ def main() -> None:
                 body = json.dumps({"author_id": message.author_id, "text": message.text})
                 streams.append(_request(f"/v1/streams/bench-{i % 64}/messages", body.encode(),
                                         key))
-            streaming = drive(port, [streams[w::workers] for w in range(workers)], limit)
+            streaming = drive(server.pid, port, [streams[w::workers] for w in range(workers)],
+                              limit)
         finally:
             server.terminate()
             server.wait()
     for name, load in (("scoring", scoring), ("streaming", streaming)):
         print(f"{name}: {load.ok} ok in {load.seconds:.1f}s, errors {load.errors}, p50 "
               f"{load.percentile(0.5) * 1000:.1f} ms, mean "
-              f"{statistics.fmean(load.latencies) * 1000:.1f} ms", file=sys.stderr)
+              f"{statistics.fmean(load.latencies) * 1000:.1f} ms; server CPU "
+              f"{load.server_cpu_seconds / load.ok * 1000:.2f} ms per request", file=sys.stderr)
     emit([
         Row("serving: scored 30-message conversations", scoring.ok / scoring.seconds, "conv/s",
             ">= 300 conv/s"),
@@ -177,6 +189,10 @@ def main() -> None:
         Row("serving: streaming messages", streaming.ok / streaming.seconds, "msg/s",
             ">= 1000 msg/s"),
         Row("serving: streaming p99 latency", streaming.percentile(0.99) * 1000, "ms"),
+        Row("serving: server CPU per scored conversation",
+            scoring.server_cpu_seconds / scoring.ok * 1000, "ms"),
+        Row("serving: server CPU per streamed message",
+            streaming.server_cpu_seconds / streaming.ok * 1000, "ms"),
     ])
 
 
