@@ -135,4 +135,5 @@ FAST_PARAMS: dict[str, dict] = {
     # distinct template line once and exercise the incremental mean-pool window
     "static-lr": {"messages_per_chunk": 2},
     "embedding-lr": {"messages_per_chunk": 1},
+    "exemplar": {"embedder": "static"},
 }
