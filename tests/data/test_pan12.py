@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from groomwatch.data.importers.pan12 import iter_pan12, read_predators, read_predatory_lines
+from groomwatch.data.pseudonymise import make_pseudonymiser
 
 from .conftest import read_jsonl
 
@@ -113,3 +114,14 @@ def test_malformed_line_ground_truth_is_rejected(
     assert code == 2
     assert f"{corpus['lines']}:2:" in err
     assert not out.exists()
+
+
+def test_pseudonymised_import_still_finds_predators(corpus: dict[str, Path]) -> None:
+    """The predator list names raw IDs, so offenders are found before IDs are replaced."""
+    pseudonym = make_pseudonymiser(b"key")
+    convs = list(
+        iter_pan12(corpus["xml"], read_predators(corpus["predators"]), author_map=pseudonym)
+    )
+    assert [c.label for c in convs] == [1, 0, 1]
+    assert convs[0].offender_ids == convs[2].offender_ids == [pseudonym("pred1")]
+    assert {m.author_id for m in convs[0].messages} == {pseudonym("pred1"), pseudonym("decoy1")}
