@@ -7,6 +7,8 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from groomwatch.errors import GroomwatchError
+
 
 def mlflow_wanted(requested: bool) -> bool:
     """True if asked, or if a run is active, without importing mlflow just to find out."""
@@ -40,14 +42,18 @@ def report_metrics(report: dict) -> dict[str, float]:
 def log_assessment(report: dict, files: Iterable[Path]) -> str:
     """Log metrics and files to the active run (or a new one); returns the run id."""
     import mlflow
+    from mlflow.exceptions import MlflowException
 
-    started = mlflow.active_run() is None
-    run = mlflow.start_run() if started else mlflow.active_run()
     try:
-        mlflow.log_metrics(report_metrics(report))
-        for path in files:
-            mlflow.log_artifact(str(path), artifact_path="assessment")
-    finally:
-        if started:
-            mlflow.end_run()
+        started = mlflow.active_run() is None
+        run = mlflow.start_run() if started else mlflow.active_run()
+        try:
+            mlflow.log_metrics(report_metrics(report))
+            for path in files:
+                mlflow.log_artifact(str(path), artifact_path="assessment")
+        finally:
+            if started:
+                mlflow.end_run()
+    except MlflowException as exc:
+        raise GroomwatchError(f"the report was written but MLflow logging failed: {exc}") from None
     return run.info.run_id
