@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -158,6 +159,8 @@ def run(request: Request, progress: Progress = no_progress) -> dict:
     flags_from_scores = request.threshold is not None or request.target_fpr is not None
     if request.model:
         detector, predictions = _scored_by_model(request, convs)
+        if request.threshold is None and request.target_fpr is None:
+            request = dataclasses.replace(request, threshold=detector.threshold)
         report, _, paths = assess_one(request, convs, predictions, source=str(request.model),
                                       out=request.out, progress=progress, detector=detector)
         return {"reports": [(report, paths)]}

@@ -42,7 +42,7 @@ def test_assess_model_scores_perturbs_and_includes_the_model_card(tmp_path):
     assert code == 0
     report = json.loads((out / "report.json").read_text())
     assert report["n"] == 30 and report["inputs"]["model"] == str(model_dir)
-    assert report["threshold"]["method"] == "flag_column"  # the detector's own threshold
+    assert report["threshold"]["value"] == detector.threshold  # the one set in training
     robust = report["robustness"]["perturbations"]
     assert set(robust) == {"typos", "casing"}
     clean = report["robustness"]["clean"]
