@@ -116,7 +116,10 @@ def score_with_ray(
     with _ray_session(ray, address, num_workers), _staging_dir(out_dir) as staging:
         started = time.perf_counter()
         dataset = _read(ray, files, batch_size).map_batches(
-            _scorer_class(model_dir, files, predict_options),
+            _BatchScorer,
+            fn_constructor_kwargs={
+                "model_dir": model_dir, "parquet": is_parquet(files[0]), "options": predict_options,
+            },
             batch_size=batch_size,
             batch_format="pyarrow",
             compute=ray.data.ActorPoolStrategy(size=num_workers),
@@ -193,34 +196,27 @@ def _read(ray: Any, files: list[Path], batch_size: int) -> ray.data.Dataset:
     return dataset.repartition(target_num_rows_per_block=batch_size)
 
 
-def _decoder(files: list[Path]) -> Callable[[dict[str, Any]], Conversation]:
-    """The same validation as the local readers: Parquet rows or JSON Lines text."""
-    if is_parquet(files[0]):
-        return row_to_conversation
-    return lambda row: conversation_from_dict(json.loads(row["text"]))
+class _BatchScorer:
+    """The ``map_batches`` callable: one detector per actor, ``predict`` on every batch."""
 
+    def __init__(self, model_dir: Path, parquet: bool, options: dict[str, Any]) -> None:
+        from groomwatch.models.registry import load_detector
 
-def _scorer_class(model_dir: Path, files: list[Path], options: dict[str, Any]) -> type:
-    """A callable class for ``map_batches``: one detector per actor, ``predict`` per batch.
+        self.detector = load_detector(model_dir)
+        self.parquet = parquet
+        self.options = options
 
-    The settings are closed over rather than passed as constructor arguments, so Ray can
-    restart a lost actor without fetching arguments from the object store.
-    """
-    decode = _decoder(files)
+    def __call__(self, batch: pa.Table) -> pd.DataFrame:
+        from groomwatch.training.predict import predict
 
-    class Scorer:
-        def __init__(self) -> None:
-            from groomwatch.models.registry import load_detector
+        conversations = [self._decode(row) for row in batch.to_pylist()]
+        return predict(self.detector, conversations, **self.options)
 
-            self.detector = load_detector(model_dir)
-
-        def __call__(self, batch: pa.Table) -> pd.DataFrame:
-            from groomwatch.training.predict import predict
-
-            conversations = [decode(row) for row in batch.to_pylist()]
-            return predict(self.detector, conversations, **options)
-
-    return Scorer
+    def _decode(self, row: dict[str, Any]) -> Conversation:
+        """The same validation as the local readers: a Parquet row, or one JSON Lines line."""
+        if self.parquet:
+            return row_to_conversation(row)
+        return conversation_from_dict(json.loads(row["text"]))
 
 
 def _run_or_explain(run: Callable[[], None], files: list[Path]) -> None:

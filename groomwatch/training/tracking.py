@@ -41,7 +41,6 @@ def tracking_uri() -> str:
 def _mlflow() -> Any:
     """Import MLflow with its progress bars and chatty loggers off."""
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    os.environ.setdefault("MLFLOW_TRACKING_URI", DEFAULT_URI)
     os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
     import mlflow
 
