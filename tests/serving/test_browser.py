@@ -64,6 +64,8 @@ def test_reviewer_confirms_the_top_item_with_the_keyboard(start_server, chat, br
     page.check("#show-text")
     assert text.evaluate("e => getComputedStyle(e).filter") == "none"
     assert page.locator("kbd", has_text=re.compile("^c$")).count() == 1
+    strongest = page.locator(".message.top.heat10")  # highlighted despite the strict CSP
+    assert strongest.evaluate("e => getComputedStyle(e).backgroundColor") != "rgba(0, 0, 0, 0)"
 
     page.keyboard.press("c")
     page.wait_for_url(re.compile(r"/\?message="))

@@ -47,7 +47,7 @@ def test_review_page_shows_roles_highlights_keys_and_blur(client, app, chat, log
     assert 'class="conversation blurred"' in page and 'id="show-text"' in page
     for key in ("c", "d", "e", "j", "k"):
         assert f"<kbd>{key}</kbd>" in page
-    weights = [float(w) for w in re.findall(r"--weight: ([0-9.]+)", page)]
+    weights = [float(w) for w in re.findall(r'data-weight="([0-9.]+)"', page)]
     assert len(weights) == 30 and max(weights) == 1.0
     assert page.count('class="message top"') == 3
 
