@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from groomwatch.evaluation.report import Options, build_report
 from groomwatch.evaluation.robustness import robustness
 from groomwatch.evaluation.threshold import decide
 from groomwatch.evaluation.tracking import log_assessment, mlflow_wanted
+from groomwatch.models.base import Detector
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +62,14 @@ class Request:
     def check(self) -> None:
         if self.level not in LEVELS:
             raise ConfigError(f"--level must be one of {', '.join(LEVELS)}, not {self.level!r}")
-        if bool(self.predictions) == bool(self.model):
-            raise ConfigError("give --predictions FILE (up to two) or --model DIR, not both")
+        if not self.predictions and not self.model:
+            raise ConfigError("nothing to assess: give --predictions FILE or --model DIR")
+        if self.predictions and self.model:
+            raise ConfigError("give --predictions or --model, not both")
         if len(self.predictions) > 2:
             raise ConfigError("--predictions: give one file, or two to compare them")
-        if self.perturb and not self.model:
-            raise ConfigError("--perturb re-scores perturbed text, so it needs --model")
+        if (self.perturb or self.early) and not self.model:
+            raise ConfigError("--perturb and --early re-score the text, so they need --model")
         if (self.perturb or self.group_by) and self.level == "author":
             raise ConfigError("--perturb and --group-by work at --level conversation")
         if self.n_resamples < 0:
@@ -103,7 +107,7 @@ def assess_one(
     source: str,
     out: Path,
     progress: Progress,
-    detector=None,
+    detector: Detector | None = None,
 ) -> tuple[dict, pd.DataFrame, dict[str, Path]]:
     """Assess one technology's predictions and write its report directory."""
     items = _items(request, predictions, convs, source)
@@ -141,7 +145,9 @@ def assess_one(
     return report, items, paths
 
 
-def _scored_by_model(request: Request, convs: Sequence[Conversation]):
+def _scored_by_model(
+    request: Request, convs: Sequence[Conversation]
+) -> tuple[Detector, pd.DataFrame]:
     from groomwatch.models.registry import load_detector
     from groomwatch.training.predict import predict
 
@@ -187,8 +193,6 @@ def run(request: Request, progress: Progress = no_progress) -> dict:
 
 
 def write_comparison(out: Path, comparison: dict) -> dict[str, Path]:
-    import json
-
     paths = {"json": out / "comparison.json", "md": out / "comparison.md"}
     with atomic_output(paths["json"]) as handle:
         json.dump(comparison, handle, indent=2, allow_nan=False)

@@ -56,4 +56,4 @@ def test_perturb_without_a_model_is_refused(tmp_path, labelled, csv_file, capsys
     predictions = csv_file("conversation_id,score", [("c1", 0.9), ("c2", 0.1)])
     code = main(["assess", "-p", str(predictions), "-d", str(data), "-o", str(tmp_path / "o"),
                  "--perturb", "typos", "--threshold", "0.5"])
-    assert code == 2 and "needs --model" in capsys.readouterr().err
+    assert code == 2 and "need --model" in capsys.readouterr().err
