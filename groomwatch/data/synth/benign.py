@@ -178,7 +178,16 @@ SCENARIOS: dict[str, Scenario] = {
                 (1, "unsure", ("support_info",)),
             ),
         ),
-        Scenario("chitchat", _anyone, ()),
+        Scenario(
+            "chitchat",
+            _anyone,
+            (
+                (0, "ask", ("tell", "story")),
+                (0, "tell", ("tell", "react", "ask")),
+                (1, "tell", ("react", "tell")),
+                (1, "change_subject", ("tell", "story")),
+            ),
+        ),
     )
 }
 

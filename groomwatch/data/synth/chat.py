@@ -34,20 +34,22 @@ def opening(rng: random.Random, first: int) -> list[Turn]:
     return turns
 
 
+def _statement(rng: random.Random) -> str:
+    return "story" if rng.random() < 0.25 else "tell"
+
+
 def small_talk(rng: random.Random, first: int, stage: str | None = None) -> list[Turn]:
     """One short exchange about everyday things."""
     other = 1 - first
     roll = rng.random()
     if roll < 0.4:
-        turns = [Turn(first, "ask", 0, stage), Turn(other, "tell", 0, stage)]
+        turns = [Turn(first, "ask", 0, stage), Turn(other, _statement(rng), 0, stage)]
         if rng.random() < 0.5:
             turns.append(Turn(first, rng.choice(("react", "tell", "ask")), 0, stage))
         return turns
     if roll < 0.75:
-        return [
-            Turn(first, "tell", 0, stage),
-            Turn(other, rng.choice(("react", "tell", "ask")), 0, stage),
-        ]
+        reply = rng.choice(("react", "tell", "ask"))
+        return [Turn(first, _statement(rng), 0, stage), Turn(other, reply, 0, stage)]
     if roll < 0.9:
         return [Turn(first, "react", 0, stage)]
     return [Turn(first, "brb", 0, stage), Turn(first, rng.choice(("react", "tell")), 0, stage)]

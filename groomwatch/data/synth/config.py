@@ -42,6 +42,8 @@ class NoiseConfig:
     spacing: float = 0.02
     repeats: float = 0.04
     abbreviations: float = 0.6
+    #: share of a writer's messages that run on with a remark about something everyday
+    run_on: float = 0.4
     #: share of writers who start messages with a capital letter and end them with a full stop
     tidy_writers: float = 0.3
 

@@ -19,7 +19,13 @@ OFFENDER, CHILD = 0, 1
 #: the offender's moves in each stage, before the strategy adds its own
 STAGE_MOVES: dict[str, tuple[str, ...]] = {
     "friendship_forming": (
-        "g_friend", "g_friend", "ask_age", "ask_where", "compliment", "ask", "send_photo",
+        "g_friend",
+        "g_friend",
+        "ask_age",
+        "ask_where",
+        "compliment",
+        "ask",
+        "send_photo",
     ),
     "relationship_forming": ("g_bond", "g_bond", "compliment", "g_flatter", "mature"),
     "risk_assessment": ("g_risk", "g_risk", "who_home", "ask_where"),
@@ -127,12 +133,10 @@ def grooming_script(rng: random.Random, profile: OffenderProfile, n: int) -> lis
     for stage in stages:
         target = len(middle) + max(2, round(budget * tempo[stage] / total))
         moves = STAGE_MOVES[stage] + extra.get(stage, ())
-        opened = False
         while len(middle) < target:
-            if opened and rng.random() >= share:
+            if middle and rng.random() >= share:
                 middle += small_talk(rng, rng.choice((OFFENDER, CHILD)), stage)
                 continue
-            opened = True
             move = rng.choice(moves)
             kind, answer = _reply(rng, move, style)
             middle += [Turn(OFFENDER, move, 1, stage), Turn(CHILD, answer, 0, stage)]

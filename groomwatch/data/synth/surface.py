@@ -38,6 +38,7 @@ class WriterStyle:
     spacing: float
     repeats: float
     abbreviations: float
+    run_on: float
     tidy: bool
 
 
@@ -54,6 +55,8 @@ def writer_style(rng: random.Random, noise: NoiseConfig) -> WriterStyle:
 
 def render(text: str, rng: random.Random, style: WriterStyle, grammar: Grammar) -> str:
     """Write a clean grammar expansion the way this writer types."""
+    if rng.random() < style.run_on:
+        text = f"{text}, {grammar.expand('tell', rng)}"
     if rng.random() < _TAIL_RATE:
         text = f"{text} {grammar.expand('tail', rng)}"
     text = grammar.abbreviate(text, rng, style.abbreviations)

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from groomwatch.data.synth.grammar.shared import SHARED
 from groomwatch.errors import ConfigError
 
 LANGUAGES = ("en", "de", "fr", "es", "nl", "pl")
@@ -221,4 +222,7 @@ def load_grammar(language: str) -> Grammar:
     if language not in LANGUAGES:
         raise ConfigError(f"unknown language {language!r}; choose from {', '.join(LANGUAGES)}")
     module = importlib.import_module(f"{__name__}.{language}")
-    return Grammar(language, module.RULES, module.ABBREVIATIONS)
+    rules = {
+        name: [*alternatives, *SHARED.get(name, ())] for name, alternatives in module.RULES.items()
+    }
+    return Grammar(language, rules, module.ABBREVIATIONS)

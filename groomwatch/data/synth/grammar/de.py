@@ -80,6 +80,8 @@ RULES = {
              "{topic_a}", "müde aber ok", "(gut|super) {lol?}", "naja {topic_a}"],
     "ask": ["{so?} {topic_q}", "{topic_q}?", "und du", "und bei dir so", "{so} {topic_q}?"],
     "tell": ["{topic_a}", "{topic_a} {lol?}", "{so?} {topic_a}", "{topic_a} (ehrlich|lol|auch)"],
+    "story": ["{topic_a} und {topic_a}", "{topic_a} aber {topic_a}", "{so} {topic_a}, {topic_a} {lol?}",
+              "{topic_a} denn {topic_a}", "{topic_a}. {topic_q}?", "{topic_a}, {topic_a} und {topic_a}"],
     "react": ["{lol}", "nice", "same", "omg", "echt?", "{good}", "wow", "krass", "safe",
               "{lol} same", "das ist {good}", "ugh", "stimmt", "ja", "mhm", "fair", "ah ok",
               "das ist {bad}", "oh man"],

@@ -72,6 +72,8 @@ RULES = {
              "tired but ok", "(good|great) {lol?}", "meh {topic_a}"],
     "ask": ["{so?} {topic_q}", "{topic_q}?", "what about you", "hbu", "{so} {topic_q}?"],
     "tell": ["{topic_a}", "{topic_a} {lol?}", "{so?} {topic_a}", "{topic_a} (tbh|ngl|lol|too)"],
+    "story": ["{topic_a} and {topic_a}", "{topic_a} but {topic_a}", "{so} {topic_a}, {topic_a} {lol?}",
+              "{topic_a} because {topic_a}", "{topic_a}. {topic_q}?", "{topic_a}, {topic_a} and {topic_a}"],
     "react": ["{lol}", "nice", "same", "omg", "really?", "{good}", "wow", "no way", "fr",
               "{lol} same", "that's {good}", "ugh", "true", "yeah", "mhm", "fair", "oh ok",
               "that's {bad}", "damn"],

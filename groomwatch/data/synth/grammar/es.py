@@ -76,6 +76,8 @@ RULES = {
              "(bien|genial) {lol?}", "meh {topic_a}"],
     "ask": ["{so?} {topic_q}", "¿{topic_q}?", "y tú", "y tú qué", "{so} {topic_q}?"],
     "tell": ["{topic_a}", "{topic_a} {lol?}", "{so?} {topic_a}", "{topic_a} (la verdad|jaja|también)"],
+    "story": ["{topic_a} y {topic_a}", "{topic_a} pero {topic_a}", "{so} {topic_a}, {topic_a} {lol?}",
+              "{topic_a} porque {topic_a}", "{topic_a}. {topic_q}?", "{topic_a}, {topic_a} y {topic_a}"],
     "react": ["{lol}", "guay", "igual", "omg", "en serio?", "{good}", "hala", "qué va", "literal",
               "{lol} igual", "qué {good}", "uf", "cierto", "sí", "mhm", "vale vale", "ah vale",
               "qué {bad}", "madre mía"],

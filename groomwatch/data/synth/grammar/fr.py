@@ -79,6 +79,8 @@ RULES = {
              "(bien|super) {lol?}", "bof {topic_a}"],
     "ask": ["{so?} {topic_q}", "{topic_q} ?", "et toi", "et toi alors", "{so} {topic_q}?"],
     "tell": ["{topic_a}", "{topic_a} {lol?}", "{so?} {topic_a}", "{topic_a} (franchement|mdr|aussi)"],
+    "story": ["{topic_a} et {topic_a}", "{topic_a} mais {topic_a}", "{so} {topic_a}, {topic_a} {lol?}",
+              "{topic_a} parce que {topic_a}", "{topic_a}. {topic_q}?", "{topic_a}, {topic_a} et {topic_a}"],
     "react": ["{lol}", "cool", "pareil", "omg", "sérieux ?", "{good}", "waw", "nan", "grave",
               "{lol} pareil", "c'est {good}", "pff", "vrai", "ouais", "mmh", "ok ok", "ah ok",
               "c'est {bad}", "oh la la"],

@@ -76,6 +76,8 @@ RULES = {
              "(goed|super) {lol?}", "mwah {topic_a}"],
     "ask": ["{so?} {topic_q}", "{topic_q}?", "en jij", "en bij jou", "{so} {topic_q}?"],
     "tell": ["{topic_a}", "{topic_a} {lol?}", "{so?} {topic_a}", "{topic_a} (eerlijk|haha|ook)"],
+    "story": ["{topic_a} en {topic_a}", "{topic_a} maar {topic_a}", "{so} {topic_a}, {topic_a} {lol?}",
+              "{topic_a} want {topic_a}", "{topic_a}. {topic_q}?", "{topic_a}, {topic_a} en {topic_a}"],
     "react": ["{lol}", "nice", "same", "omg", "echt?", "{good}", "wow", "nee joh", "serieus",
               "{lol} same", "dat is {good}", "bah", "klopt", "ja", "mhm", "fair", "oh oké", "dat is {bad}",
               "jeetje"],

@@ -71,6 +71,8 @@ RULES = {
              "(dobrze|super) {lol?}", "meh {topic_a}"],
     "ask": ["{so?} {topic_q}", "{topic_q}?", "a ty", "a u ciebie", "{so} {topic_q}?"],
     "tell": ["{topic_a}", "{topic_a} {lol?}", "{so?} {topic_a}", "{topic_a} (serio|xd|też)"],
+    "story": ["{topic_a} i {topic_a}", "{topic_a} ale {topic_a}", "{so} {topic_a}, {topic_a} {lol?}",
+              "{topic_a} bo {topic_a}", "{topic_a}. {topic_q}?", "{topic_a}, {topic_a} i {topic_a}"],
     "react": ["{lol}", "spoko", "same", "omg", "serio?", "{good}", "wow", "no co ty", "fakt",
               "{lol} same", "to {good}", "eh", "prawda", "no", "mhm", "ok ok", "aha", "to {bad}", "o matko"],
     "agree": ["ok", "okej", "jasne", "tak", "no", "ok {lol?}", "brzmi {good}", "umowa", "dobra", "git",
