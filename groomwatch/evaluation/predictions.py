@@ -39,7 +39,7 @@ def _fail_rows(path: Path, frame: pd.DataFrame, bad: pd.Series, column: str, pro
         return
     rows = frame.index[bad]
     examples = [f"line {i + 2} ({frame.at[i, column]!r})" for i in rows[:_SHOWN]]
-    raise InputError(f"{path}: {int(bad.sum())} rows {problem}, e.g. {_examples(examples)}")
+    raise InputError(f"{path}: {int(bad.sum())} row(s) {problem}, e.g. {_examples(examples)}")
 
 
 def read_predictions(path: str | Path, *, flags_from_scores: bool = True) -> pd.DataFrame:
