@@ -49,7 +49,8 @@ def test_review_page_shows_roles_highlights_keys_and_blur(client, app, chat, log
         assert f"<kbd>{key}</kbd>" in page
     weights = [float(w) for w in re.findall(r'data-weight="([0-9.]+)"', page)]
     assert len(weights) == 30 and max(weights) == 1.0
-    assert page.count('class="message top"') == 3
+    assert len(re.findall(r'class="message heat\d+ top"', page)) == 3
+    assert 'class="message heat10 top"' in page  # the strongest message gets the most heat
 
 
 def test_confirm_makes_a_report_and_dismiss_deletes_content(client, app, chat, login):
