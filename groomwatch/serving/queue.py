@@ -77,6 +77,21 @@ def claim_next(db: Database, principal: Principal, ttl_seconds: float) -> int | 
     return None
 
 
+def release(db: Database, principal: Principal, review_id: int) -> bool:
+    """A lead takes an item back from whoever holds it, so someone else can claim it."""
+    with db.transaction() as session:
+        holder = session.scalar(select(Review.claimed_by).where(
+            Review.id == review_id, Review.claimed_by.is_not(None)).with_for_update())
+        if holder is None:
+            return False
+        session.execute(update(Review).where(Review.id == review_id)
+                        .values(claimed_by=None, claimed_at=None)
+                        .execution_options(synchronize_session=False))
+        audit.record(session, principal.name, "reassign", f"review:{review_id}",
+                     released_from=holder)
+    return True
+
+
 def queue_depth(session: Session) -> dict[str, int]:
     """Open items per state, for /metrics and the queue page."""
     depth = dict.fromkeys((QUEUED, SECOND, ESCALATED), 0)

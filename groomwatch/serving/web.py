@@ -105,7 +105,8 @@ def queue_page(request: Request, message: str = "") -> Response:
         items = queue.ordered(session, principal)
         depth = queue.queue_depth(session)
     return _page(request, "queue.html", principal, items=items, depth=depth, now=utcnow(),
-                 message=message, can_decide=principal.role in queue.DECIDING_ROLES)
+                 message=message, can_decide=principal.role in queue.DECIDING_ROLES,
+                 is_lead=principal.role in queue.LEAD_ROLES)
 
 
 @router.post("/queue/next")
@@ -128,6 +129,15 @@ def claim_item(request: Request, review_id: int, csrf: str = Form("")) -> Respon
         return RedirectResponse("/?message=Someone+else+is+working+on+that+item",
                                 status_code=303)
     return RedirectResponse(f"/review/{review_id}", status_code=303)
+
+
+@router.post("/review/{review_id}/release")
+def release_item(request: Request, review_id: int, csrf: str = Form("")) -> Response:
+    principal = _user(request, *queue.LEAD_ROLES)
+    check_csrf(principal, csrf)
+    released = queue.release(request.app.state.db, principal, review_id)
+    message = "returned+to+the+queue" if released else "was+not+claimed"
+    return RedirectResponse(f"/?message=Review+{review_id}+{message}", status_code=303)
 
 
 def highlighted(content: dict[str, Any]) -> list[dict[str, Any]]:

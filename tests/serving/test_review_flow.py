@@ -152,3 +152,18 @@ def test_session_cookie_is_secure_httponly_samesite(app, login):
     cookie = answer.headers["set-cookie"].lower()
     assert "gw_session=" in cookie
     assert "httponly" in cookie and "secure" in cookie and "samesite=strict" in cookie
+
+
+def test_a_lead_can_take_an_item_back_for_reassignment(client, app, chat, login):
+    (review_id,) = _flag(client, chat)
+    rita, sam = login(app, "rita"), login(app, "sam")
+    assert _open_next(rita) == review_id
+    assert sam.post("/queue/next", data={"csrf": sam.csrf},
+                    follow_redirects=False).headers["location"].startswith("/?message=")
+    assert sam.post(f"/review/{review_id}/release", data={"csrf": sam.csrf}).status_code == 403
+    lena = login(app, "lena", "lead")
+    assert "Reassign" in lena.get("/").text
+    lena.post(f"/review/{review_id}/release", data={"csrf": lena.csrf})
+    assert _open_next(sam) == review_id
+    assert _decide(rita, review_id, "confirm", "grooming_pattern").status_code == 409
+    assert "reassign" in lena.get("/audit").text
