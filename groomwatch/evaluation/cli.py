@@ -145,8 +145,11 @@ def register(app: typer.Typer) -> None:
             help="Paired bootstrap resamples.")] = DEFAULT_RESAMPLES,
         seed: Annotated[int, typer.Option(help="Seed of the paired bootstrap.")] = DEFAULT_SEED,
     ) -> None:
-        """Compare two assessed technologies on the same data: paired bootstrap of the ROC-AUC
-        difference, McNemar's exact test on the decisions, a side-by-side table and a verdict."""
+        """Compare two assessed technologies on the same data, with paired tests.
+
+        Paired bootstrap of the ROC-AUC difference, McNemar's exact test on the decisions,
+        a side-by-side table and a verdict sentence with p-values.
+        """
         from groomwatch.evaluation.assess import write_comparison
         from groomwatch.evaluation.compare import compare, comparison_markdown, load_report_dir
 

@@ -105,8 +105,8 @@ def points(value: float | None) -> str:
 
 
 def signed_pct(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:+.2f} pp"
+    return "—" if value is None else f"{round(100 * value, 2) + 0.0:+.2f} pp"
 
 
 def signed_num(value: float | None) -> str:
-    return "—" if value is None else f"{value:+.3f}"
+    return "—" if value is None else f"{round(value, 3) + 0.0:+.3f}"  # never "-0.000"

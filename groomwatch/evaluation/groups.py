@@ -25,15 +25,15 @@ def _confusion(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, int]:
 
 
 def _note(counts: dict[str, int]) -> str | None:
-    positives = counts["tp"] + counts["fn"]
-    negatives = counts["tn"] + counts["fp"]
-    if positives == 0 and negatives == 0:
-        return "empty group"
-    if positives == 0:
-        return "no grooming conversations: FNR, TPR undefined"
-    if negatives == 0:
-        return "no innocent conversations: FPR, TNR undefined"
-    return None
+    """Why some of a group's rates are undefined (null), in words."""
+    reasons = []
+    if counts["tp"] + counts["fn"] == 0:
+        reasons.append("no grooming conversations: FNR, TPR undefined")
+    if counts["tn"] + counts["fp"] == 0:
+        reasons.append("no innocent conversations: FPR, TNR undefined")
+    if counts["tp"] + counts["fp"] == 0:
+        reasons.append("nothing flagged: precision undefined")
+    return "; ".join(reasons) or None
 
 
 def largest_gap(groups: list[dict], rate: str) -> dict | None:

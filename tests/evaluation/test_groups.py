@@ -28,3 +28,12 @@ def test_group_without_positives_is_undefined_with_a_note_and_left_out_of_the_ga
     assert "no grooming" in rows["c"]["note"]
     assert rows["a"]["note"] is None
     assert result["largest_gap"]["fnr"] == {"value": 1.0, "lowest": "a", "highest": "b"}
+
+
+def test_group_where_nothing_is_flagged_says_why_precision_is_undefined():
+    y = np.array([1, 0, 1, 0])
+    flag = np.array([1, 0, 0, 0], dtype=bool)
+    groups = pd.DataFrame({"group:language": ["en", "en", "nl", "nl"]})
+    rows = {g["group"]: g for g in by_group(y, flag, groups)["language"]["groups"]}
+    assert rows["nl"]["rates"]["precision"]["value"] is None
+    assert rows["nl"]["note"] == "nothing flagged: precision undefined"
