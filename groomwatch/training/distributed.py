@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import shutil
+import socket
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -112,6 +113,8 @@ def score_with_ray(
     out_dir = Path(out_dir)
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
         raise ConfigError(f"{out_dir}: already exists and is not an empty directory")
+    if address:
+        _check_reachable(address)
     ray = _import_ray()
     with _ray_session(ray, address, num_workers), _staging_dir(out_dir) as staging:
         started = time.perf_counter()
@@ -147,7 +150,10 @@ def _ray_session(ray: Any, address: str | None, num_workers: int) -> Iterator[No
     """Join or start Ray with logs and progress bars off; shut down only what we started."""
     started_here = not ray.is_initialized()
     if started_here:
-        options: dict[str, Any] = {"address": address} if address else {"num_cpus": num_workers + 1}
+        # "local" starts a private instance even if another Ray runs on this machine
+        options: dict[str, Any] = (
+            {"address": address} if address else {"address": "local", "num_cpus": num_workers + 1}
+        )
         try:
             ray.init(
                 **options, include_dashboard=False, log_to_driver=False,
@@ -167,6 +173,20 @@ def _ray_session(ray: Any, address: str | None, num_workers: int) -> Iterator[No
         data_logger.setLevel(level)
         if started_here:
             ray.shutdown()
+
+
+def _check_reachable(address: str) -> None:
+    """Fail at once on a wrong ``host:port``: Ray itself retries for minutes before giving up."""
+    host, _, port = address.rpartition(":")
+    if not host or "://" in address or not port.isdigit():
+        return  # "auto" and "ray://" client addresses are left to Ray
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as exc:
+        raise GroomwatchError(
+            f"cannot reach a Ray cluster at {address} ({exc.strerror or exc}); "
+            "start one with `ray start --head` or check --address"
+        ) from None
 
 
 @contextlib.contextmanager

@@ -7,6 +7,7 @@ module; each Ray run takes several seconds, so only the runs that prove somethin
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -27,7 +28,10 @@ ray = pytest.importorskip("ray")
 
 @pytest.fixture(scope="module")
 def local_ray():
-    ray.init(num_cpus=3, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    ray.init(
+        address="local", num_cpus=3, include_dashboard=False, log_to_driver=False,
+        logging_level="ERROR",
+    )
     yield
     ray.shutdown()
 
@@ -114,6 +118,17 @@ def test_inputs_are_checked_before_ray_starts(workspace, tmp_path):
         score_with_ray(workspace / "model", workspace / "jsonl" / "all.jsonl", tmp_path / "taken")
     with pytest.raises(InputError, match="not a saved detector"):
         score_with_ray(tmp_path, workspace / "jsonl" / "all.jsonl", tmp_path / "out")
+
+
+def test_unreachable_cluster_fails_at_once(workspace, tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    with pytest.raises(GroomwatchError, match=r"cannot reach a Ray cluster at 127\.0\.0\.1:"):
+        score_with_ray(
+            workspace / "model", workspace / "jsonl" / "all.jsonl", tmp_path / "out",
+            address=f"127.0.0.1:{closed_port}",
+        )
 
 
 def test_missing_ray_asks_for_the_extra(workspace, tmp_path, monkeypatch):
