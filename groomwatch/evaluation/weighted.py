@@ -58,7 +58,7 @@ class WeightedScores:
         self.fp_mask = (~positive & flagged).astype(np.float64)
         groups = group_of[self.pos_index]
         #: first positive of each tie group holding positives, and that group's span
-        self.first_in_group = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+        self.first_in_group = np.flatnonzero(np.diff(groups, prepend=-1) != 0)
         with_pos = groups[self.first_in_group]
         self.start, self.end = group_start[with_pos], group_end[with_pos]
         self._cum = np.zeros(self.n + 1, dtype=np.int64)

@@ -80,3 +80,20 @@ def test_schema_is_printed_and_invalid_reports_are_refused(assessed, capsys):
 def test_field_reference_in_docs_is_generated_from_the_schema():
     docs = Path(__file__).parents[2] / "docs" / "report-fields.md"
     assert docs.read_text(encoding="utf-8") == schema_markdown()
+
+
+@pytest.mark.parametrize("labels", [[1], [0, 0, 0]])
+def test_one_conversation_or_one_class_gives_a_valid_report_with_nulls(labels):
+    import pandas as pd
+
+    from groomwatch.evaluation.report import Options, build_report
+    from groomwatch.evaluation.threshold import decide
+
+    y = np.array(labels)
+    score = np.linspace(0.2, 0.8, len(y))
+    items = pd.DataFrame({"id": [str(i) for i in range(len(y))], "y": y, "score": score})
+    decision = decide(y, score, flag=None, threshold=0.5, target_fpr=None)
+    report = build_report(items, decision, Options(n_resamples=20))
+    validate_report(report)
+    assert report["scores"]["roc_auc"]["value"] is None
+    assert any("one class" in note for note in report["notes"])
