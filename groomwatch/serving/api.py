@@ -70,6 +70,8 @@ async def stream_message(
 ) -> dict[str, Any]:
     """Append one message to a live conversation. The recent window is kept in memory only;
     when early warning fires, the conversation so far is stored and queued (once)."""
+    # Runs on the event loop, not in a thread: the incremental window update is a fraction of
+    # a millisecond of CPU, and only the rare warning waits for a database commit.
     settings = request.app.state.settings
     if len(body.text) > settings.max_message_chars:
         raise HTTPException(413, f"text is longer than {settings.max_message_chars} characters")
