@@ -35,7 +35,6 @@ ROLES = ("reviewer", "lead", "auditor", "admin")
 QUEUED, SECOND, ESCALATED, CONFIRMED, DISMISSED = (
     "queued", "second", "escalated", "confirmed", "dismissed",
 )
-OPEN_STATES = (QUEUED, SECOND, ESCALATED)
 
 
 def utcnow() -> datetime:
@@ -170,10 +169,6 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-
-    @property
-    def is_postgres(self) -> bool:
-        return self.engine.dialect.name == "postgresql"
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -75,7 +75,3 @@ class Stats(BaseModel):
     reversal_rate: float | None
     double_reviewed: int
     cohen_kappa: float | None
-
-
-class Problem(BaseModel):
-    detail: Any
