@@ -111,7 +111,7 @@ def stats(
         return
     for key, value in figures.items():
         shown = f"{value:.4f}" if isinstance(value, float) else value
-        typer.echo(f"{key:24} {shown}")
+        typer.echo(f"{key:24} {'n/a (no data yet)' if value is None else shown}")
 
 
 @reports_app.command("export")
