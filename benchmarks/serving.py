@@ -36,6 +36,7 @@ from groomwatch.serving.db import Database
 from groomwatch.serving.migrations import upgrade
 
 MESSAGES = 30
+BATCH = 10
 
 
 @dataclass
@@ -165,6 +166,15 @@ def main() -> None:
             drive(server.pid, port, [score[:50]], limit)  # warm-up
             workers = args.concurrency
             scoring = drive(server.pid, port, [score[w::workers] for w in range(workers)], limit)
+            batch_bodies = [
+                json.dumps({"conversations": [conversation_to_dict(c)
+                                              for c in convs[i:i + BATCH]]}).encode()
+                for i in range(0, len(convs), BATCH)
+            ]
+            batches = [_request("/v1/conversations/score", batch_bodies[i % len(batch_bodies)],
+                                key) for i in range(n_requests // BATCH)]
+            batched = drive(server.pid, port, [batches[w::workers] for w in range(workers)],
+                            limit)
             streams = []
             for i in range(n_stream_messages):
                 conv = convs[i % 64]
@@ -177,7 +187,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait()
-    for name, load in (("scoring", scoring), ("streaming", streaming)):
+    for name, load in (("scoring", scoring), ("batches", batched), ("streaming", streaming)):
         print(f"{name}: {load.ok} ok in {load.seconds:.1f}s, errors {load.errors}, p50 "
               f"{load.percentile(0.5) * 1000:.1f} ms, mean "
               f"{statistics.fmean(load.latencies) * 1000:.1f} ms; server CPU "
@@ -186,6 +196,8 @@ def main() -> None:
         Row("serving: scored 30-message conversations", scoring.ok / scoring.seconds, "conv/s",
             ">= 300 conv/s"),
         Row("serving: scoring p99 latency", scoring.percentile(0.99) * 1000, "ms", "< 100 ms"),
+        Row(f"serving: scored conversations in batches of {BATCH}",
+            batched.ok * BATCH / batched.seconds, "conv/s"),
         Row("serving: streaming messages", streaming.ok / streaming.seconds, "msg/s",
             ">= 1000 msg/s"),
         Row("serving: streaming p99 latency", streaming.percentile(0.99) * 1000, "ms"),
