@@ -14,7 +14,7 @@ from rich.table import Table
 from groomwatch.data.io import is_parquet, read_conversations
 from groomwatch.data.record import Conversation
 from groomwatch.errors import ConfigError, InputError
-from groomwatch.training.config import TrainConfig
+from groomwatch.training.config import TrainConfig, load_config, shipped_config_for
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,8 +60,6 @@ def train(
     Every value in the config can be overridden by the flags. Tracking goes to
     MLFLOW_TRACKING_URI, or to ./mlflow.db when unset.
     """
-    from groomwatch.training.config import load_config, shipped_config_for
-
     chosen = config or (shipped_config_for(model) if model else "tfidf")
     settings = load_config(chosen)
     if model and model != settings.model:
