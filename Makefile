@@ -12,6 +12,8 @@ export HF_DATASETS_OFFLINE := 1
 DEMO_DATA := data/demo
 DEMO_MODEL := models/demo-tfidf
 DEMO_REPORT := reports/demo
+DEMO_PREDICTIONS := predictions/demo.csv
+SERVE_DB ?= sqlite:///review.db
 
 .PHONY: install demo test test-slow lint serve bench clean
 
@@ -23,8 +25,16 @@ $(INSTALLED): pyproject.toml
 install: $(INSTALLED)
 
 demo: install
-	$(GW) synth --n 2000 --prevalence 0.1 --seed 7 --out $(DEMO_DATA)
+	$(GW) synth --n 3000 --prevalence 0.1 --seed 7 --out $(DEMO_DATA)
 	$(GW) data stats $(DEMO_DATA)
+	$(GW) train --config tfidf --data $(DEMO_DATA) --out $(DEMO_MODEL) --seed 7
+	$(GW) score --model $(DEMO_MODEL) --data $(DEMO_DATA)/test.jsonl --out $(DEMO_PREDICTIONS) --early
+	$(GW) assess --predictions $(DEMO_PREDICTIONS) --data $(DEMO_DATA)/test.jsonl --out $(DEMO_REPORT)
+
+serve: install
+	@test -f $(DEMO_MODEL)/detector.json || { echo "error: no demo model at $(DEMO_MODEL); run make demo" >&2; exit 2; }
+	-@$(GW) users add demo --role lead --db $(SERVE_DB) --generate-password
+	$(GW) serve --model $(DEMO_MODEL) --db $(SERVE_DB) --host 127.0.0.1 --port 8000
 
 test: install
 	$(BIN)/python -m pytest
