@@ -13,7 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from groomwatch.data.synth import personas
-from groomwatch.data.synth.chat import Turn, closing, fit, move_share, opening, small_talk
+from groomwatch.data.synth.chat import (
+    OPENING_MOVES,
+    Turn,
+    closing,
+    fit,
+    move_share,
+    opening,
+    small_talk,
+)
 from groomwatch.data.synth.personas import Persona
 
 #: (who speaks, the move, the moves the other may answer with)
@@ -201,7 +209,7 @@ def benign_script(rng: random.Random, scenario: Scenario, n: int) -> list[Turn]:
     share = move_share(rng) if scenario.beats else 0.0
     middle: list[Turn] = []
     while len(middle) < target:
-        if not scenario.beats or (middle and rng.random() >= share):
+        if not scenario.beats or (len(middle) >= OPENING_MOVES * 2 and rng.random() >= share):
             middle += small_talk(rng, rng.randrange(2))
             continue
         speaker, move, replies = rng.choice(scenario.beats)

@@ -18,9 +18,13 @@ class Turn(NamedTuple):
     stage: str | None = None
 
 
+#: scenario moves (each with its answer) that open every script's middle, before any small talk
+OPENING_MOVES = 2
+
+
 def move_share(rng: random.Random) -> float:
     """Share of turns spent on the scenario rather than small talk, drawn per conversation."""
-    return rng.uniform(0.3, 0.7)
+    return rng.uniform(0.45, 0.85)
 
 
 def opening(rng: random.Random, first: int) -> list[Turn]:
@@ -69,8 +73,8 @@ def fit(
     turns: list[Turn], opening_turns: list[Turn], closing_turns: list[Turn], n: int
 ) -> list[Turn]:
     """Exactly ``n`` turns (fewer only if the script is shorter): the opening, the middle, the
-    closing. At least two middle turns survive, so even a tiny chat holds the scenario."""
-    middle = turns[: max(2, n - len(opening_turns) - len(closing_turns))]
+    closing. The opening moves of the middle survive, so even a tiny chat holds the scenario."""
+    middle = turns[: max(2 * OPENING_MOVES, n - len(opening_turns) - len(closing_turns))]
     closing_turns = closing_turns[: max(0, n - len(opening_turns) - len(middle))]
     opening_turns = opening_turns[: max(0, n - len(middle) - len(closing_turns))]
     return (opening_turns + middle + closing_turns)[:n]

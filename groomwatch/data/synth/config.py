@@ -79,7 +79,7 @@ class SynthConfig:
             "gaming_banter": 1.2,
             "friends_photos": 1.0,
             "customer_support": 0.6,
-            "chitchat": 2.5,
+            "chitchat": 4.0,
         }
     )
     noise: NoiseConfig = field(default_factory=NoiseConfig)

@@ -11,27 +11,28 @@ from __future__ import annotations
 import random
 
 from groomwatch.data.record import STAGES
-from groomwatch.data.synth.chat import Turn, closing, fit, move_share, opening, small_talk
+from groomwatch.data.synth.chat import (
+    OPENING_MOVES,
+    Turn,
+    closing,
+    fit,
+    move_share,
+    opening,
+    small_talk,
+)
 from groomwatch.data.synth.personas import OffenderProfile
 
 OFFENDER, CHILD = 0, 1
 
 #: the offender's moves in each stage, before the strategy adds its own
 STAGE_MOVES: dict[str, tuple[str, ...]] = {
-    "friendship_forming": (
-        "g_friend",
-        "g_friend",
-        "ask_age",
-        "ask_where",
-        "compliment",
-        "ask",
-        "send_photo",
-    ),
-    "relationship_forming": ("g_bond", "g_bond", "compliment", "g_flatter", "mature"),
-    "risk_assessment": ("g_risk", "g_risk", "who_home", "ask_where"),
-    "exclusivity": ("g_secret", "g_secret", "g_private", "keep_quiet", "delete_it", "move_app"),
-    "sexual": ("g_sexual", "g_sexual", "g_photo", "ask_photo"),
-    "approach": ("g_approach", "g_approach", "arrange_meet", "pickup", "ask_where"),
+    "friendship_forming": ("g_friend",) * 4 + ("ask_age", "ask_where", "compliment", "send_photo"),
+    "relationship_forming": ("g_bond",) * 3 + ("g_flatter", "compliment", "mature"),
+    "risk_assessment": ("g_risk",) * 4 + ("who_home", "ask_where"),
+    "exclusivity": ("g_secret",) * 3
+    + ("g_private", "g_private", "keep_quiet", "delete_it", "move_app"),
+    "sexual": ("g_sexual", "g_sexual", "g_photo"),
+    "approach": ("g_approach",) * 4 + ("arrange_meet", "pickup", "ask_where"),
 }
 
 #: moves a strategy adds, by stage
@@ -78,6 +79,8 @@ _OPEN_ANSWERS = {
     "g_peer": ("react", "tell", "say_age"),
 }
 _STYLES = ("open", "hesitant", "resistant", "change")
+#: stages whose moves set grooming apart from friendly chat; a short window shows one of them
+_TELLING = frozenset(("risk_assessment", "exclusivity", "sexual", "approach"))
 
 
 def plan_stages(rng: random.Random, fast: bool) -> list[str]:
@@ -122,8 +125,9 @@ def grooming_script(rng: random.Random, profile: OffenderProfile, n: int) -> lis
     stages = plan_stages(rng, profile.fast)
     fitting = max(1, budget // 4)
     if len(stages) > fitting:  # a short chat shows a window onto a longer relationship
-        offset = rng.randrange(len(stages) - fitting + 1)
-        stages = stages[offset : offset + fitting]
+        windows = [stages[i : i + fitting] for i in range(len(stages) - fitting + 1)]
+        telling = [w for w in windows if _TELLING.intersection(w)]
+        stages = rng.choice(telling or windows)
     tempo = _TEMPO[profile.fast]
     total = sum(tempo[s] for s in stages)
     share = move_share(rng)
@@ -134,7 +138,7 @@ def grooming_script(rng: random.Random, profile: OffenderProfile, n: int) -> lis
         target = len(middle) + max(2, round(budget * tempo[stage] / total))
         moves = STAGE_MOVES[stage] + extra.get(stage, ())
         while len(middle) < target:
-            if middle and rng.random() >= share:
+            if len(middle) >= OPENING_MOVES * 2 and rng.random() >= share:
                 middle += small_talk(rng, rng.choice((OFFENDER, CHILD)), stage)
                 continue
             move = rng.choice(moves)

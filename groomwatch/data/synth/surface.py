@@ -11,8 +11,9 @@ import math
 import random
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from functools import cached_property
 
-from groomwatch.data.perturb import PERTURBATIONS
+from groomwatch.data.perturb import PERTURBATIONS, Perturbation
 from groomwatch.data.synth.config import NoiseConfig, SynthConfig
 from groomwatch.data.synth.grammar import Grammar
 from groomwatch.data.synth.safety import noise_created_blocked_word
@@ -41,6 +42,15 @@ class WriterStyle:
     run_on: float
     tidy: bool
 
+    @cached_property
+    def noise(self) -> tuple[tuple[Perturbation, float], ...]:
+        """The perturbations this writer applies, in order, skipping those at rate 0."""
+        return tuple(
+            (PERTURBATIONS[name], getattr(self, name))
+            for name in _NOISE_ORDER
+            if getattr(self, name) > 0
+        )
+
 
 def writer_style(rng: random.Random, noise: NoiseConfig) -> WriterStyle:
     """Most writers are a little sloppy, a few very; leetspeak is a habit of a few only."""
@@ -63,9 +73,11 @@ def render(text: str, rng: random.Random, style: WriterStyle, grammar: Grammar) 
     if style.tidy and text:
         text = text[0].upper() + text[1:]
     noisy = text
-    for name in _NOISE_ORDER:
-        noisy = PERTURBATIONS[name](noisy, rng, getattr(style, name))
-    return text if noise_created_blocked_word(text, noisy) else noisy
+    for perturb, rate in style.noise:
+        noisy = perturb(noisy, rng, rate)
+    if noisy != text and noise_created_blocked_word(text, noisy):
+        return text
+    return noisy
 
 
 def message_count(rng: random.Random, config: SynthConfig) -> int:
