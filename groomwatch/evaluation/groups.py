@@ -18,9 +18,11 @@ from groomwatch.evaluation.metrics import RATE_NAMES, rates
 GAP_RATES = ("fpr", "fnr", "precision")
 
 
-def _confusion(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, int]:
-    """One metric returning all four counts: MetricFrame's cost is per metric, not per value."""
-    tn, fp, fn, tp = confusion_matrix(y_true, y_pred, labels=[0, 1]).ravel()
+def _confusion(y_true: np.ndarray, y_pred: np.ndarray, sample_weight: np.ndarray) -> dict:
+    """One metric returning all four counts of the (weighted) cells of a group."""
+    tn, fp, fn, tp = confusion_matrix(
+        y_true, y_pred, labels=[0, 1], sample_weight=sample_weight
+    ).ravel()
     return {"tp": int(tp), "fp": int(fp), "tn": int(tn), "fn": int(fn)}
 
 
@@ -54,9 +56,17 @@ def by_group(
     flag = flag.astype(bool)
     for column in groups.columns:
         field = column.removeprefix("group:")
+        # MetricFrame's cost grows with rows, so it sees one weighted row per
+        # (group, label, decision) cell instead of a million conversations
+        cells = (
+            pd.DataFrame({"_y": y, "_flag": flag, "_group": groups[column].to_numpy()})
+            .value_counts()
+            .reset_index(name="_n")
+        )
         frame = MetricFrame(
-            metrics=_confusion, y_true=y, y_pred=flag,
-            sensitive_features=groups[column].rename(field),
+            metrics=_confusion, y_true=cells["_y"], y_pred=cells["_flag"],
+            sensitive_features=cells["_group"].rename(field),
+            sample_params={"sample_weight": cells["_n"]},
         ).by_group
         rows = []
         for name, counts in frame.items():

@@ -55,7 +55,7 @@ class WeightedScores:
         #: sorted positions of the positives, and of the flagged ones among them
         self.pos_index = np.flatnonzero(positive)
         self.pos_flagged = flagged[self.pos_index]
-        self.fp_mask = (~positive & flagged).astype(np.float64)
+        self.fp_index = np.flatnonzero(~positive & flagged)
         groups = group_of[self.pos_index]
         #: first positive of each tie group holding positives, and that group's span
         self.first_in_group = np.flatnonzero(np.diff(groups, prepend=-1) != 0)
@@ -75,7 +75,7 @@ class WeightedScores:
         pos_w = weights[self.pos_index]
         total_pos = float(pos_w.sum())
         tp = float(pos_w[self.pos_flagged].sum())
-        fp = float(np.dot(weights, self.fp_mask))
+        fp = float(weights[self.fp_index].sum())
         fn, tn = total_pos - tp, total - total_pos - fp
         values = {name: fbeta(tp, fp, fn, b) for name, b in F_BETAS.items()}
         values["mcc"] = mcc(tp, fp, tn, fn)
