@@ -49,4 +49,4 @@ bench: install
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) data models reports predictions mlruns mlflow.db
+	rm -rf $(VENV) data models reports predictions mlruns mlartifacts mlflow.db review.db
