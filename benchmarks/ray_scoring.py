@@ -57,9 +57,9 @@ def main() -> None:
     single_rate = single.result / single.seconds
     startup = distributed.seconds - summary.seconds
     emit([
-        Row(f"score tfidf-lr, 1 process ({n_score:,} conv)", single_rate, "conv/s",
-            ">= 2000 conv/s", peak_rss_mb=single.peak_rss_mb),
-        Row(f"score tfidf-lr, Ray {WORKERS} workers", summary.rate, "conv/s",
+        Row(f"score tfidf-lr, 1 process, read+predict+write ({n_score:,} conv)", single_rate,
+            "conv/s", ">= 2000 conv/s", peak_rss_mb=single.peak_rss_mb),
+        Row(f"score tfidf-lr, Ray {WORKERS} workers (driver RSS)", summary.rate, "conv/s",
             peak_rss_mb=distributed.peak_rss_mb),
         Row(f"Ray speed-up, {WORKERS} workers vs 1 process", summary.rate / single_rate, "x"),
         Row("Ray local start-up and shut-down", startup, "s"),

@@ -162,8 +162,9 @@ def _ray_session(ray: Any, address: str | None, num_workers: int) -> Iterator[No
         except ConnectionError as exc:
             raise GroomwatchError(f"cannot join the Ray cluster at {address}: {exc}") from None
     context = ray.data.DataContext.get_current()
+    saved = (context.enable_progress_bars, context.execution_options.preserve_order)
     context.enable_progress_bars = False
-    context.execution_options.preserve_order = True
+    context.execution_options.preserve_order = True  # predictions in input order, as locally
     data_logger = logging.getLogger("ray.data")
     level = data_logger.level
     data_logger.setLevel(logging.CRITICAL)
@@ -171,6 +172,7 @@ def _ray_session(ray: Any, address: str | None, num_workers: int) -> Iterator[No
         yield
     finally:
         data_logger.setLevel(level)
+        context.enable_progress_bars, context.execution_options.preserve_order = saved
         if started_here:
             ray.shutdown()
 
