@@ -76,21 +76,15 @@ def configure_cpu_threads() -> None:
         torch.set_num_threads(max(1, wanted))
 
 
-def load_tokenizer_and_model(directory: Path | None = None, task: str = "encoder") -> tuple:
-    """The tokenizer and either the bare encoder or a sequence classifier, from local files."""
+def load_tokenizer_and_model(directory: Path | None = None) -> tuple:
+    """The tokenizer and the bare encoder, from local files (the verified bundle by default)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoModel, AutoTokenizer
 
     directory = directory or model_dir()
     tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)
-    if task == "classifier":
-        model = AutoModelForSequenceClassification.from_pretrained(
-            directory, num_labels=2, local_files_only=True
-        )
-    else:
-        model = AutoModel.from_pretrained(directory, local_files_only=True)
-    return tokenizer, model
+    return tokenizer, AutoModel.from_pretrained(directory, local_files_only=True)
 
 
 def mean_pool(token_embeddings: Any, attention_mask: Any) -> Any:

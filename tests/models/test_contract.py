@@ -10,10 +10,12 @@ from groomwatch.data.record import Conversation
 from groomwatch.errors import ConfigError, InputError
 from groomwatch.models.registry import create_detector, load_detector
 
-NAMES = ["tfidf-lr", "static-lr", "embedding-lr", "exemplar"]
+NAMES = ["tfidf-lr", "static-lr", "embedding-lr", "exemplar", "finetune"]
 
 
-@pytest.fixture(params=NAMES)
+@pytest.fixture(
+    params=[n if n != "finetune" else pytest.param(n, marks=pytest.mark.slow) for n in NAMES]
+)
 def detector(request, train):
     return train(request.param)
 

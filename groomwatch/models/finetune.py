@@ -1,0 +1,207 @@
+"""``finetune``: all-MiniLM-L6-v2 fine-tuned end to end as a sequence classifier.
+
+The classifier is the encoder, mean pooling (as the sentence model was trained) and a linear
+head. Starting from sentence embeddings that already carry meaning, it learns from a few
+dozen steps; BERT's ``[CLS]`` pooler is not trained in this checkpoint and learns far slower.
+
+A conversation is its messages joined with ``[SEP]``; when it is longer than ``max_length``
+tokens the *latest* tokens are kept (``truncation_side="left"``), which is what a sliding early
+warning window needs. ``max_train_samples``, ``epochs`` and ``max_length`` bound the cost so a
+small run finishes in minutes on a 2-core CPU; ``device="auto"`` uses a GPU where there is one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Self
+
+import numpy as np
+
+from groomwatch.data.record import Conversation
+from groomwatch.models.base import Detector, conversation_labels
+from groomwatch.models.calibration import METHODS, Calibrator, fit_calibrator
+from groomwatch.models.encoder import (
+    configure_cpu_threads,
+    load_tokenizer_and_model,
+    mean_pool,
+    pick_device,
+)
+from groomwatch.models.params import choice, positive_float, positive_int
+
+MODEL_DIR = "model"
+HEAD_FILE = "head.pt"
+
+
+class FineTunedDetector(Detector):
+    name = "finetune"
+
+    def __init__(
+        self,
+        max_length: int = 128,
+        epochs: int = 1,
+        max_train_samples: int = 2000,
+        batch_size: int = 16,
+        lr: float = 5e-5,
+        weight_decay: float = 0.01,
+        device: str = "auto",
+        calibration: str = "sigmoid",
+        seed: int = 0,
+    ) -> None:
+        self.max_length = positive_int("max_length", max_length)
+        self.epochs = positive_int("epochs", epochs)
+        self.max_train_samples = positive_int("max_train_samples", max_train_samples)
+        self.batch_size = positive_int("batch_size", batch_size)
+        self.lr = positive_float("lr", lr)
+        self.weight_decay = float(weight_decay)
+        self.device = device
+        self.calibration = choice("calibration", calibration, METHODS)
+        self.seed = seed
+        self.tokenizer: Any = None
+        self.model: Any = None
+        self.calibrator: Calibrator | None = None
+
+    def get_params(self) -> dict[str, Any]:
+        return {
+            "max_length": self.max_length,
+            "epochs": self.epochs,
+            "max_train_samples": self.max_train_samples,
+            "batch_size": self.batch_size,
+            "lr": self.lr,
+            "weight_decay": self.weight_decay,
+            "device": self.device,
+            "calibration": self.calibration,
+            "seed": self.seed,
+        }
+
+    # -- learning ------------------------------------------------------------------------------
+    def fit(self, train: Sequence[Conversation], validation: Sequence[Conversation]) -> Self:
+        import torch
+        from transformers import get_linear_schedule_with_warmup
+
+        y_train = conversation_labels(train, "train")
+        y_val = conversation_labels(validation, "validation")
+        rng = np.random.default_rng(self.seed)
+        keep = rng.permutation(len(train))[: self.max_train_samples]
+        train, y_train = [train[i] for i in keep], y_train[keep]
+        torch.manual_seed(self.seed)
+        self._load(None)
+        texts = [self._text(c) for c in train]
+        steps = self.epochs * -(-len(texts) // self.batch_size)
+        optimizer = torch.optim.AdamW(
+            self.model.parameters(), lr=self.lr, weight_decay=self.weight_decay
+        )
+        schedule = get_linear_schedule_with_warmup(optimizer, max(1, steps // 10), steps)
+        # balanced class weights: grooming is rare, and a rare class must not be ignored
+        counts = np.bincount(y_train, minlength=2).clip(min=1)
+        loss_fn = torch.nn.CrossEntropyLoss(
+            weight=torch.tensor(len(y_train) / (2 * counts), dtype=torch.float32).to(self._device)
+        )
+        self.model.train()
+        with _progress() as progress:
+            task = progress.add_task("fine-tuning", total=steps)
+            for _ in range(self.epochs):
+                order = rng.permutation(len(texts))
+                for start in range(0, len(order), self.batch_size):
+                    idx = order[start : start + self.batch_size]
+                    batch = self._tokenize([texts[i] for i in idx])
+                    labels = torch.tensor(y_train[idx], dtype=torch.long).to(self._device)
+                    loss = loss_fn(self.model(batch), labels)
+                    loss.backward()
+                    optimizer.step()
+                    schedule.step()
+                    optimizer.zero_grad()
+                    progress.advance(task)
+        self.model.eval()
+        scores = self.decision_function(validation)
+        self.calibrator = fit_calibrator(scores, y_val, self.calibration)
+        return self
+
+    # -- scoring -------------------------------------------------------------------------------
+    def decision_function(self, conversations: Sequence[Conversation]) -> np.ndarray:
+        """The uncalibrated logit difference (grooming − not) per conversation."""
+        return self._logits([self._text(c) for c in conversations])
+
+    def predict_proba(self, conversations: Sequence[Conversation]) -> np.ndarray:
+        return self.calibrator(self.decision_function(conversations))
+
+    def score_messages(self, conversation: Conversation) -> np.ndarray:
+        """Each message's logit when classified on its own: which lines the model reacts to."""
+        return self._logits(conversation.texts)
+
+    def _logits(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        if self.model is None:
+            raise RuntimeError(f"{self.name}: call fit() or load() before scoring")
+        out = np.zeros(len(texts))
+        with torch.inference_mode():
+            for start in range(0, len(texts), self.batch_size * 4):
+                logits = self.model(self._tokenize(texts[start : start + self.batch_size * 4]))
+                diff = logits[:, 1] - logits[:, 0]
+                out[start : start + len(diff)] = diff.float().cpu().numpy()
+        return out
+
+    def _text(self, conversation: Conversation) -> str:
+        return f" {self.tokenizer.sep_token} ".join(conversation.texts)
+
+    def _tokenize(self, texts: list[str]) -> Any:
+        return self.tokenizer(
+            texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
+        ).to(self._device)
+
+    def _load(self, directory: Path | None) -> None:
+        """The bundled MiniLM with a fresh head (``None``) or a saved fine-tuned model."""
+        import torch
+
+        configure_cpu_threads()
+        self._device = pick_device(self.device)
+        self.tokenizer, encoder = load_tokenizer_and_model(directory)
+        self.tokenizer.truncation_side = "left"
+        self.model = _mean_pool_classifier(encoder)
+        if directory is not None:
+            head = torch.load(directory / HEAD_FILE, weights_only=True, map_location="cpu")
+            self.model.head.load_state_dict(head)
+        self.model.to(self._device).eval()
+
+    # -- persistence ---------------------------------------------------------------------------
+    def _save_state(self, directory: Path) -> None:
+        import torch
+
+        self.model.encoder.save_pretrained(directory / MODEL_DIR)
+        self.tokenizer.save_pretrained(directory / MODEL_DIR)
+        torch.save(self.model.head.state_dict(), directory / MODEL_DIR / HEAD_FILE)
+        self.calibrator.save(directory)
+
+    def _load_state(self, directory: Path) -> None:
+        self._load(directory / MODEL_DIR)
+        self.calibrator = Calibrator.load(directory)
+
+
+def _mean_pool_classifier(encoder: Any) -> Any:
+    """encoder → mean pooling → linear head; built in a function so torch loads lazily."""
+    import torch
+
+    class MeanPoolClassifier(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = encoder
+            self.head = torch.nn.Linear(encoder.config.hidden_size, 2)
+
+        def forward(self, batch: Any) -> Any:
+            hidden = self.encoder(**batch).last_hidden_state
+            return self.head(mean_pool(hidden, batch["attention_mask"]))
+
+    return MeanPoolClassifier()
+
+
+def _progress() -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+    )
