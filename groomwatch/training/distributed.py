@@ -111,6 +111,8 @@ def score_with_ray(
     model_dir = Path(model_dir)
     detector_class(read_header(model_dir)["name"])  # a bad model fails here, not in an actor
     out_dir = Path(out_dir)
+    if out_dir.suffix.lower() in (".csv", ".parquet", ".jsonl"):
+        raise ConfigError(f"{out_dir}: --out must be a directory (Ray writes Parquet files)")
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
         raise ConfigError(f"{out_dir}: already exists and is not an empty directory")
     if address:

@@ -116,6 +116,8 @@ def test_inputs_are_checked_before_ray_starts(workspace, tmp_path):
     (tmp_path / "taken" / "old.parquet").write_bytes(b"")
     with pytest.raises(ConfigError, match="not an empty directory"):
         score_with_ray(workspace / "model", workspace / "jsonl" / "all.jsonl", tmp_path / "taken")
+    with pytest.raises(ConfigError, match=r"--out must be a directory"):
+        score_with_ray(workspace / "model", workspace / "jsonl" / "all.jsonl", tmp_path / "p.csv")
     with pytest.raises(InputError, match="not a saved detector"):
         score_with_ray(tmp_path, workspace / "jsonl" / "all.jsonl", tmp_path / "out")
 
