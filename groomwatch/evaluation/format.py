@@ -24,6 +24,18 @@ SCORE_LABELS = {
 }
 
 
+#: the words for what is assessed and what counts as positive, per level
+WORDS = {
+    "conversation": {"items": "conversations", "positive": "grooming conversation",
+                     "positives": "grooming conversations"},
+    "author": {"items": "authors", "positive": "offender", "positives": "offenders"},
+}
+
+
+def words(report: dict) -> dict[str, str]:
+    return WORDS[report["level"]]
+
+
 def pct(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{100 * value:.{digits}f}%"
 
@@ -63,7 +75,7 @@ def deployment_rows(report: dict) -> list[tuple[str, str, str]]:
     return [
         ("Flags per day", count(d["flags_per_day"]["value"]),
          interval(d["flags_per_day"], count)),
-        ("Innocent conversations reaching a reviewer per day",
+        (f"Innocent {words(report)['items']} reaching a reviewer per day",
          count(d["false_positives_per_day"]["value"]),
          interval(d["false_positives_per_day"], count)),
         ("Precision at the base rate", pct(d["precision_at_base_rate"]["value"], 3),
@@ -87,15 +99,16 @@ def projection_sentence(report: dict) -> str:
     """The deployment projection in one plain sentence."""
     d = report["deployment"]
     fp = d["false_positives_per_day"]
-    unit = "authors" if report["level"] == "author" else "conversations"
+    w = words(report)
+    unit = w["items"]
     sentence = (
-        f"At 1 in {1 / d['base_rate']:,.0f} {unit} being grooming and {d['volume_per_day']:,.0f} "
-        f"{unit} a day, about {count(fp['value'])} innocent {unit} a day "
-        f"(95% CI {count(fp['ci_low'])}–{count(fp['ci_high'])}) reach a reviewer"
+        f"At 1 in {1 / d['base_rate']:,.0f} {unit} being {w['positives']} and "
+        f"{d['volume_per_day']:,.0f} {unit} a day, about {count(fp['value'])} innocent {unit} "
+        f"a day (95% CI {count(fp['ci_low'])}–{count(fp['ci_high'])}) reach a reviewer"
     )
     per_true = d["false_positives_per_true_positive"]
     if per_true is not None:
-        sentence += f": {per_true:,.0f} innocent for every grooming {unit[:-1]} found"
+        sentence += f": {per_true:,.0f} innocent for every {w['positive']} found"
     return sentence + "."
 
 

@@ -60,7 +60,7 @@ def render_html(
     return _environment().get_template("report.html.j2").render(
         r=report,
         title=title,
-        unit="authors" if report["level"] == "author" else "conversations",
+        words=fmt.words(report),
         threshold=fmt.threshold_text(report),
         headline=fmt.headline_rows(report),
         deployment=fmt.deployment_rows(report),

@@ -11,19 +11,19 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
 
 
 def render_markdown(report: dict, title: str) -> str:
-    unit = "authors" if report["level"] == "author" else "conversations"
+    w = fmt.words(report)
     c = report["confusion"]
     lines = [
         f"# Assessment report — {title}",
         "",
-        f"{report['n']:,} {unit} ({report['n_positive']:,} grooming); decision: "
+        f"{report['n']:,} {w['items']} ({report['n_positive']:,} {w['positives']}); decision: "
         f"{fmt.threshold_text(report)}; computed {report['generated_at']}.",
         "",
         *_table(("measure", "value", "95% interval"), fmt.headline_rows(report)),
         "",
         *_table(("", "flagged", "not flagged"), [
-            ("grooming", f"{c['tp']:,} (TP)", f"{c['fn']:,} (FN)"),
-            ("innocent", f"{c['fp']:,} (FP)", f"{c['tn']:,} (TN)"),
+            (w["positives"], f"{c['tp']:,} (TP)", f"{c['fn']:,} (FN)"),
+            (f"innocent {w['items']}", f"{c['fp']:,} (FP)", f"{c['tn']:,} (TN)"),
         ]),
         "",
         "## At deployment scale",

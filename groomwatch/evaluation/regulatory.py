@@ -8,7 +8,13 @@ for grooming detection was a precision figure).
 
 from __future__ import annotations
 
-from groomwatch.evaluation.format import count, pct, projection_sentence, with_interval
+from groomwatch.evaluation.format import (
+    count,
+    pct,
+    projection_sentence,
+    with_interval,
+    words,
+)
 from groomwatch.evaluation.intervals import binomial_rate
 
 
@@ -30,14 +36,15 @@ def regulatory_summary(report: dict) -> dict:
     n, flags = report["n"], c["tp"] + c["fp"]
     share_of_items = binomial_rate(c["fp"], n).to_dict()
     share_of_flags = binomial_rate(c["fp"], flags).to_dict()
-    unit = "authors" if report["level"] == "author" else "conversations"
+    w = words(report)
+    unit = w["items"]
     statements = [
         threshold_sentence(report["threshold"]),
         f"On the {n:,} {unit} assessed, {c['fp']:,} innocent {unit} were flagged (false "
         f"positives): {with_interval(share_of_flags)} of all flags and "
         f"{with_interval(share_of_items)} of all {unit} scanned.",
         f"False positive rate (innocent {unit} flagged): {with_interval(r['fpr'])}. "
-        f"False negative rate (grooming {unit} missed): {with_interval(r['fnr'])}.",
+        f"False negative rate ({w['positives']} missed): {with_interval(r['fnr'])}.",
         "Precision (share of flags that are grooming, not 'accuracy'): "
         f"{with_interval(r['precision'])} on the test set, whose share of grooming is far "
         "higher than in real traffic.",
