@@ -29,7 +29,8 @@ demo: install
 	$(GW) data stats $(DEMO_DATA)
 	$(GW) train --config tfidf --data $(DEMO_DATA) --out $(DEMO_MODEL) --seed 7
 	$(GW) score --model $(DEMO_MODEL) --data $(DEMO_DATA)/test.jsonl --out $(DEMO_PREDICTIONS) --early
-	$(GW) assess --predictions $(DEMO_PREDICTIONS) --data $(DEMO_DATA)/test.jsonl --out $(DEMO_REPORT)
+	$(GW) assess --predictions $(DEMO_PREDICTIONS) --data $(DEMO_DATA)/test.jsonl --out $(DEMO_REPORT) \
+		--group-by language,platform
 
 serve: install
 	@test -f $(DEMO_MODEL)/detector.json || { echo "error: no demo model at $(DEMO_MODEL); run make demo" >&2; exit 2; }
