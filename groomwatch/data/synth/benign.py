@@ -20,7 +20,9 @@ from groomwatch.data.synth.chat import (
     fit,
     move_share,
     opening,
+    reply_style,
     small_talk,
+    styled_reply,
 )
 from groomwatch.data.synth.personas import Persona
 
@@ -53,6 +55,13 @@ def _adults(rng: random.Random) -> tuple[Persona, Persona]:
 
 def _teens(rng: random.Random) -> tuple[Persona, Persona]:
     return personas.child(rng, 13, 16), personas.child(rng, 13, 16)
+
+
+def _strangers(rng: random.Random) -> tuple[Persona, Persona]:
+    """People meeting online: mostly adults, sometimes teenagers among themselves."""
+    if rng.random() < 0.25:
+        return _teens(rng)
+    return personas.adult(rng, 18, 45), personas.adult(rng, 18, 45)
 
 
 def _anyone(rng: random.Random) -> tuple[Persona, Persona]:
@@ -187,10 +196,30 @@ SCENARIOS: dict[str, Scenario] = {
             ),
         ),
         Scenario(
+            "new_acquaintances",
+            _strangers,
+            (
+                (0, "ask_age", ("say_age",)),
+                (1, "ask_age", ("say_age",)),
+                (0, "ask_where", ("say_where", "unsure")),
+                (1, "ask_where", ("say_where",)),
+                (0, "g_friend", ("tell", "story", "react", "c_open")),
+                (1, "g_friend", ("tell", "story")),
+                (0, "ask", ("story", "tell")),
+                (1, "ask", ("story", "tell")),
+                (0, "compliment", ("thanks", "react")),
+                (0, "move_app", ("agree", "unsure", "refuse")),
+                (0, "change_subject", ("tell", "story")),
+                (0, "life_talk", ("life_talk", "react", "story")),
+            ),
+        ),
+        Scenario(
             "chitchat",
             _anyone,
             (
-                (0, "ask", ("tell", "story")),
+                (0, "ask", ("tell", "story", "life_talk")),
+                (0, "life_talk", ("life_talk", "react", "tell", "ask")),
+                (1, "life_talk", ("life_talk", "react", "story")),
                 (0, "tell", ("tell", "react", "ask")),
                 (1, "tell", ("react", "tell")),
                 (1, "change_subject", ("tell", "story")),
@@ -207,11 +236,12 @@ def benign_script(rng: random.Random, scenario: Scenario, n: int) -> list[Turn]:
     end = closing(rng, rng.randrange(2))
     target = max(2, n - len(start) - len(end))
     share = move_share(rng) if scenario.beats else 0.0
+    style = reply_style(rng)
     middle: list[Turn] = []
     while len(middle) < target:
         if not scenario.beats or (len(middle) >= OPENING_MOVES * 2 and rng.random() >= share):
             middle += small_talk(rng, rng.randrange(2))
             continue
         speaker, move, replies = rng.choice(scenario.beats)
-        middle += [Turn(speaker, move), Turn(1 - speaker, rng.choice(replies))]
+        middle += [Turn(speaker, move), Turn(1 - speaker, styled_reply(rng, style, replies)[1])]
     return fit(middle, start, end, n)

@@ -27,6 +27,34 @@ def move_share(rng: random.Random) -> float:
     return rng.uniform(0.45, 0.85)
 
 
+REPLY_KINDS = ("open", "hesitant", "resistant", "change")
+
+
+def reply_style(rng: random.Random) -> dict[str, float]:
+    """How one person tends to answer: mostly open, mostly wary, or in between.
+
+    Children answering offenders and anyone answering in a benign chat draw from this same
+    distribution, so wariness or refusal never gives the label away by itself.
+    """
+    weights = [rng.random() ** 2 for _ in REPLY_KINDS]
+    weights[0] += rng.random()
+    return dict(zip(REPLY_KINDS, weights, strict=True))
+
+
+def styled_reply(
+    rng: random.Random, style: dict[str, float], fitting: tuple[str, ...] = ()
+) -> tuple[str, str]:
+    """The kind of an answer and its move; ``fitting`` are open answers that suit the question."""
+    kind = rng.choices(REPLY_KINDS, weights=list(style.values()))[0]
+    if kind == "open":
+        return kind, rng.choice(fitting or ("c_open", "agree", "react"))
+    if kind == "hesitant":
+        return kind, rng.choice(("c_hesitant", "unsure"))
+    if kind == "resistant":
+        return kind, rng.choice(("c_resist", "refuse"))
+    return kind, "change_subject"
+
+
 def opening(rng: random.Random, first: int) -> list[Turn]:
     other = 1 - first
     turns = [Turn(first, "hello")]

@@ -27,6 +27,7 @@ SCENARIOS = (
     "gaming_banter",
     "friends_photos",
     "customer_support",
+    "new_acquaintances",
     "chitchat",
 )
 
@@ -79,6 +80,7 @@ class SynthConfig:
             "gaming_banter": 1.2,
             "friends_photos": 1.0,
             "customer_support": 0.6,
+            "new_acquaintances": 3.0,
             "chitchat": 4.0,
         }
     )

@@ -18,7 +18,9 @@ from groomwatch.data.synth.chat import (
     fit,
     move_share,
     opening,
+    reply_style,
     small_talk,
+    styled_reply,
 )
 from groomwatch.data.synth.personas import OffenderProfile
 
@@ -78,7 +80,6 @@ _OPEN_ANSWERS = {
     "teen_flirt": ("react", "tell"),
     "g_peer": ("react", "tell", "say_age"),
 }
-_STYLES = ("open", "hesitant", "resistant", "change")
 #: stages whose moves set grooming apart from friendly chat; a short window shows one of them
 _TELLING = frozenset(("risk_assessment", "exclusivity", "sexual", "approach"))
 
@@ -94,29 +95,11 @@ def plan_stages(rng: random.Random, fast: bool) -> list[str]:
     return stages
 
 
-def child_style(rng: random.Random) -> dict[str, float]:
-    """How this child tends to answer: mostly open, mostly wary, or in between."""
-    weights = [rng.random() ** 2 for _ in _STYLES]
-    weights[0] += rng.random()
-    return dict(zip(_STYLES, weights, strict=True))
-
-
-def _reply(rng: random.Random, move: str, style: dict[str, float]) -> tuple[str, str]:
-    kind = rng.choices(_STYLES, weights=list(style.values()))[0]
-    if kind == "open":
-        return kind, rng.choice(_OPEN_ANSWERS.get(move, ("c_open", "agree", "react")))
-    if kind == "hesitant":
-        return kind, rng.choice(("c_hesitant", "unsure"))
-    if kind == "resistant":
-        return kind, rng.choice(("c_resist", "refuse"))
-    return kind, "change_subject"
-
-
 def grooming_script(rng: random.Random, profile: OffenderProfile, n: int) -> list[Turn]:
     """Exactly ``n`` turns of one grooming conversation (speaker 0 offends, 1 is the child)."""
     first = OFFENDER if rng.random() < 0.7 else CHILD
     start = opening(rng, first)
-    style = child_style(rng)
+    style = reply_style(rng)
     leaver = CHILD if rng.random() < 0.7 else OFFENDER
     leave_move = "c_leave" if leaver == CHILD and rng.random() < 0.5 else "bye"
     end = closing(rng, leaver, leave_move)
@@ -137,12 +120,14 @@ def grooming_script(rng: random.Random, profile: OffenderProfile, n: int) -> lis
     for stage in stages:
         target = len(middle) + max(2, round(budget * tempo[stage] / total))
         moves = STAGE_MOVES[stage] + extra.get(stage, ())
+        block_start = len(middle)
         while len(middle) < target:
             if len(middle) >= OPENING_MOVES * 2 and rng.random() >= share:
                 middle += small_talk(rng, rng.choice((OFFENDER, CHILD)), stage)
                 continue
-            move = rng.choice(moves)
-            kind, answer = _reply(rng, move, style)
+            # each stage opens with its own signature move (the first listed)
+            move = moves[0] if len(middle) == block_start else rng.choice(moves)
+            kind, answer = styled_reply(rng, style, _OPEN_ANSWERS.get(move, ()))
             middle += [Turn(OFFENDER, move, 1, stage), Turn(CHILD, answer, 0, stage)]
             if kind == "resistant" and profile.strategy == "pressure" and rng.random() < 0.6:
                 middle.append(Turn(OFFENDER, "g_pressure", 1, stage))
