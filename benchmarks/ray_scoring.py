@@ -42,7 +42,7 @@ def score_locally(model: Path, data: Path, out: Path) -> int:
 
 
 def main() -> None:
-    n_train, n_score = (1000, 3000) if quick() else (5000, 50_000)
+    n_train, n_score = (1000, 6000) if quick() else (5000, 50_000)
     with tempfile.TemporaryDirectory(prefix="gw-ray-bench-") as tmp:
         root = Path(tmp)
         model, data = prepare(root, n_train, n_score)
