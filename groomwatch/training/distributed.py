@@ -117,10 +117,12 @@ def score_with_ray(
         raise ConfigError(f"{out_dir}: already exists and is not an empty directory")
     if address:
         _check_reachable(address)
-    ray = _import_ray()
-    with _ray_session(ray, address, num_workers), _staging_dir(out_dir) as staging:
+    _require_ray()
+    import ray.data
+
+    with _ray_session(address, num_workers), _staging_dir(out_dir) as staging:
         started = time.perf_counter()
-        dataset = _read(ray, files, batch_size).map_batches(
+        dataset = _read(files, batch_size).map_batches(
             _BatchScorer,
             fn_constructor_kwargs={
                 "model_dir": model_dir, "parquet": is_parquet(files[0]), "options": predict_options,
@@ -138,18 +140,19 @@ def score_with_ray(
     return RayScoreSummary(predictions, flagged, written, out_dir, seconds, num_workers)
 
 
-def _import_ray() -> Any:
+def _require_ray() -> None:
     try:
-        import ray
-        import ray.data
+        import ray.data  # noqa: F401
     except ImportError:
         raise GroomwatchError(_INSTALL_HINT) from None
-    return ray
 
 
 @contextlib.contextmanager
-def _ray_session(ray: Any, address: str | None, num_workers: int) -> Iterator[None]:
+def _ray_session(address: str | None, num_workers: int) -> Iterator[None]:
     """Join or start Ray with logs and progress bars off; shut down only what we started."""
+    import ray
+    import ray.data
+
     started_here = not ray.is_initialized()
     if started_here:
         # "local" starts a private instance even if another Ray runs on this machine
@@ -207,11 +210,13 @@ def _staging_dir(out_dir: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _read(ray: Any, files: list[Path], batch_size: int) -> ray.data.Dataset:
+def _read(files: list[Path], batch_size: int) -> ray.data.Dataset:
     """Parquet rows as they are, JSON Lines as raw lines (parsed and validated in the actors).
 
     Blocks are cut to ``batch_size`` rows so a single input file still feeds every worker.
     """
+    import ray.data
+
     paths = [str(f) for f in files]
     if is_parquet(files[0]):
         dataset = ray.data.read_parquet(paths)
