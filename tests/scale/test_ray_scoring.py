@@ -73,6 +73,8 @@ def test_parquet_glob_with_two_workers_equals_single_process(local_ray, workspac
     )
     local = _local(workspace)
     _assert_same(tmp_path / "out", local)
+    in_file_order = pd.read_parquet(tmp_path / "out")["conversation_id"].tolist()
+    assert in_file_order == local["conversation_id"].tolist()  # input order is kept
     assert summary.predictions == 300
     assert summary.flagged == int(local["flag"].sum())
     assert summary.files == len(list((tmp_path / "out").glob("*.parquet")))
