@@ -4,7 +4,8 @@ N-grams are counted per message and the counts summed per conversation, so a con
 vector (before L2 normalisation) is linear in its messages. That one choice gives both exact
 per-message logit contributions for reviewers and an incremental window scorer for early
 warning: moving the window adds one message's counts and subtracts another's.
-Character n-grams (``char_wb``) make it work in any language without a tokenizer.
+Character n-grams (counted like ``char_wb``, see ``char_ngrams``) make it work in any language
+without a tokenizer.
 """
 
 from __future__ import annotations
@@ -17,17 +18,15 @@ from typing import Any, Self
 import joblib
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from groomwatch.data.record import Conversation, Message
 from groomwatch.models.base import Detector, WindowScorer, conversation_labels
 from groomwatch.models.calibration import METHODS, Calibrator, fit_calibrator
+from groomwatch.models.ngrams import CharNgramCounter, HashedNgramCounter, WordNgramCounter
 from groomwatch.models.params import choice, ngram_range, positive_float, positive_int
 
 STATE_FILE = "tfidf_lr.joblib"
-#: Keeps one-letter chat words ("u", "r") that scikit-learn's default pattern drops.
-TOKEN_PATTERN = r"(?u)\b\w+\b"
 
 
 class TfidfLogisticDetector(Detector):
@@ -78,21 +77,8 @@ class TfidfLogisticDetector(Detector):
         texts, owner = _messages(train)
         min_df = self.min_df if len(texts) > self.min_df else 1
         vectorizers = [
-            CountVectorizer(
-                analyzer="word",
-                ngram_range=self.word_ngrams,
-                token_pattern=TOKEN_PATTERN,
-                min_df=min_df,
-                max_features=self.max_features,
-                dtype=np.float64,
-            ),
-            CountVectorizer(
-                analyzer="char_wb",
-                ngram_range=self.char_ngrams,
-                min_df=min_df,
-                max_features=self.max_features,
-                dtype=np.float64,
-            ),
+            WordNgramCounter(self.word_ngrams, min_df=min_df, max_features=self.max_features),
+            CharNgramCounter(self.char_ngrams, min_df=min_df, max_features=self.max_features),
         ]
         self.blocks = []
         for vectorizer in vectorizers:
@@ -170,7 +156,7 @@ class TfidfLogisticDetector(Detector):
 class _Block:
     """One feature family (word or char n-grams): its vocabulary, idf and coefficients."""
 
-    def __init__(self, vectorizer: CountVectorizer, idf: np.ndarray) -> None:
+    def __init__(self, vectorizer: HashedNgramCounter, idf: np.ndarray) -> None:
         self.vectorizer = vectorizer
         self.idf = idf
         self.coef = np.zeros_like(idf)

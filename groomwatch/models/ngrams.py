@@ -1,0 +1,148 @@
+"""Word and character n-gram counts computed with numpy, not a Python loop per n-gram.
+
+scikit-learn's ``CountVectorizer`` builds every n-gram as a Python string and looks it up in a
+dict; at thirty messages a conversation that caps tfidf-lr near 600 conversations per second
+on one core. Here every n-gram becomes a 64-bit hash computed over whole arrays at once, and
+the vocabulary is a pandas hash index of those hashes. The features are
+those of ``analyzer="word"`` and ``analyzer="char_wb"``; 64-bit hash collisions are negligible
+at these vocabulary sizes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+_MULTIPLIER = np.uint64(1_000_003)
+_SPACE, _BOUNDARY = 32, 0
+#: Words of one or more letters (scikit-learn's default drops chat's "u" and "r"), and the
+#: text separator.
+TOKEN = re.compile(r"\w+|\0")
+
+
+class HashedNgramCounter(ABC):
+    """Fit a vocabulary of n-gram hashes, then count them: the CountVectorizer interface."""
+
+    def __init__(
+        self, ngram_range: tuple[int, int], min_df: int = 1, max_features: int | None = None
+    ) -> None:
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_features = max_features
+        self.vocabulary = np.zeros(0, dtype=np.uint64)
+        self._index = pd.Index(self.vocabulary)
+
+    @abstractmethod
+    def _ngrams(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(text index, hash) of every n-gram in ``texts``."""
+
+    def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        docs, hashes = self._ngrams(texts)
+        codes, unique = pd.factorize(hashes)  # hash table: linear time, unlike sorting
+        totals = np.bincount(codes, minlength=len(unique))
+        pairs = pd.unique(docs * len(unique) + codes)  # distinct (text, n-gram) pairs
+        df = np.bincount(pairs % len(unique), minlength=len(unique))
+        keep = np.flatnonzero(df >= self.min_df)
+        if self.max_features is not None and len(keep) > self.max_features:
+            # most frequent first; ties broken by hash so the choice is reproducible
+            order = np.lexsort((unique[keep], -totals[keep]))
+            keep = keep[order[: self.max_features]]
+        self.vocabulary = np.sort(np.asarray(unique[keep], dtype=np.uint64))
+        self._index = pd.Index(self.vocabulary)
+        return self.transform(texts)
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        docs, hashes = self._ngrams(texts)
+        shape = (len(texts), len(self.vocabulary))
+        if not len(self.vocabulary):
+            return sp.csr_matrix(shape)
+        idx = self._index.get_indexer(hashes)  # hash table; -1 for n-grams not in the vocabulary
+        known = idx >= 0
+        counts = sp.csr_matrix(
+            (np.ones(int(known.sum())), (docs[known], idx[known])), shape=shape, dtype=np.float64
+        )
+        counts.sum_duplicates()
+        return counts
+
+    def _windows(self, units: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Hashes of every run of n consecutive ``units`` with one owner, n in the range."""
+        all_docs, all_hashes = [], []
+        low, high = self.ngram_range
+        for n in range(low, high + 1):
+            count = len(units) - n + 1
+            if count <= 0:
+                continue
+            h = np.full(count, np.uint64(n))
+            for j in range(n):
+                h = h * _MULTIPLIER + units[j : j + count]
+            valid = owner[:count] == owner[n - 1 :]
+            all_hashes.append(h[valid])
+            all_docs.append(owner[:count][valid])
+        if not all_hashes:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+        return np.concatenate(all_docs), np.concatenate(all_hashes)
+
+
+class CharNgramCounter(HashedNgramCounter):
+    """Character n-grams inside space-padded words, as ``char_wb`` counts them."""
+
+    def _ngrams(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        padded = [
+            f" {' '.join(words)} " if (words := t.lower().split()) else ""
+            for t in _without_nul(texts)
+        ]
+        codes = np.frombuffer(
+            ("\0".join(padded) + "\0").encode("utf-32-le"), dtype=np.uint32
+        ).astype(np.uint64)
+        # prefix counts: spaces[k] / boundaries[k] = how many occur before position k
+        spaces = np.r_[0, np.cumsum(codes == _SPACE)]
+        boundaries = np.r_[0, np.cumsum(codes == _BOUNDARY)]
+        docs, hashes = [], []
+        low, high = self.ngram_range
+        for n in range(low, high + 1):
+            count = len(codes) - n + 1
+            if count <= 0:
+                continue
+            i = np.arange(count)
+            # inside one text, with a space only as the first or last character
+            valid = (boundaries[i + n] == boundaries[i]) & (
+                spaces[np.maximum(i + n - 1, i + 1)] == spaces[i + 1]
+            )
+            h = np.full(count, np.uint64(n))
+            for j in range(n):
+                h = h * _MULTIPLIER + codes[j : j + count]
+            docs.append(boundaries[i[valid]])
+            hashes.append(h[valid])
+        if not hashes:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+        return np.concatenate(docs), np.concatenate(hashes)
+
+
+class WordNgramCounter(HashedNgramCounter):
+    """Word n-grams of lower-cased ``\\w+`` tokens, as ``analyzer="word"`` counts them."""
+
+    def _ngrams(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        # one regex pass over all texts; "\0" separates texts and is found as a marker
+        found = TOKEN.findall("\0".join(_without_nul(texts)).lower() + "\0")
+        codes, unique = pd.factorize(pd.Series(found, dtype=object))
+        is_marker = codes == unique.get_loc("\0")
+        owner = (np.cumsum(is_marker) - is_marker)[~is_marker]
+        codes = codes[~is_marker]
+        # a stable hash per distinct word (Python's own hash() changes between processes)
+        word_hash = np.array([_stable_hash(w) for w in unique], dtype=np.uint64)
+        return self._windows(word_hash[codes], owner)
+
+
+def _without_nul(texts: Sequence[str]) -> list[str]:
+    """NUL separates texts internally, so a NUL inside a text becomes a space."""
+    return [t.replace("\0", " ") for t in texts]
+
+
+def _stable_hash(word: str) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
