@@ -60,9 +60,9 @@ class SynthConfig:
     #: train / validation / test shares
     split: list[float] = field(default_factory=lambda: [0.7, 0.15, 0.15])
     #: messages per conversation: log-normal with this median and sigma, clipped to the bounds
-    length_median: float = 22.0
-    length_sigma: float = 0.9
-    min_messages: int = 4
+    length_median: float = 26.0
+    length_sigma: float = 0.85
+    min_messages: int = 6
     max_messages: int = 300
     #: mean number of conversations per offender persona (each with a different child)
     conversations_per_offender: float = 1.6

@@ -61,7 +61,7 @@ RULES = {
                 "was hast du {day} vor", "regnet es bei dir auch", "hast du schon gegessen",
                 "darf ich dich was fragen", "hast du {someone} angerufen",
                 "verstehst du die hausaufgaben in {school_thing}", "wie findest du {show}"],
-    "topic_a": ["ich hör viel {music}", "chill grad", "ich guck {show}", "spiel {game}",
+    "topic_a": ["der chat hängt total", "hey, sorry, mein chat spinnt", "ich hör viel {music}", "chill grad", "ich guck {show}", "spiel {game}",
                 "ich hab {pet}", "ich liebe {food}", "ich hab {day} {sport}", "{school_thing} war {bad}",
                 "nix besonderes", "bin grad heimgekommen", "es gab {food}", "heute war {bad}",
                 "mein tag war {good}", "{someone} hat {food} gemacht", "langweilig", "müde lol",

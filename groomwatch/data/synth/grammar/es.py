@@ -58,7 +58,7 @@ RULES = {
                 "qué tal el insti", "qué tal el curro", "qué estás viendo ahora", "qué planes tienes para {day}",
                 "llueve ahí también", "has comido ya", "te puedo preguntar una cosa", "has llamado a {someone}",
                 "entiendes los deberes de {school_thing}", "qué te parece {show}"],
-    "topic_a": ["escucho {music}", "aquí tranqui", "viendo {show}", "jugando al {game}", "tengo {pet}",
+    "topic_a": ["el chat va fatal", "escucho {music}", "aquí tranqui", "viendo {show}", "jugando al {game}", "tengo {pet}",
                 "me encanta la {food}", "tengo {sport} {day}", "{school_thing} ha sido {bad}", "nada especial",
                 "acabo de llegar a casa", "he comido {food}", "hoy ha sido {bad}", "mi día ha sido {good}",
                 "{someone} ha hecho {food}", "aburrida", "cansado jaja", "luego juego al {game}",

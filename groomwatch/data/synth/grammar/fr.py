@@ -60,7 +60,7 @@ RULES = {
                 "tu fais quoi {day}", "il pleut chez toi aussi", "t'as mangé",
                 "je peux te demander un truc", "t'as appelé {someone}",
                 "t'as compris les devoirs de {school_thing}", "tu penses quoi de {show}"],
-    "topic_a": ["j'écoute {music}", "je chill", "je regarde {show}", "je joue à {game}",
+    "topic_a": ["le chat bug encore", "j'écoute {music}", "je chill", "je regarde {show}", "je joue à {game}",
                 "j'ai {pet}", "j'adore {food}", "j'ai {sport} {day}", "{school_thing} c'était {bad}",
                 "rien de spécial", "je viens de rentrer", "on a mangé {food}", "journée {bad}",
                 "ma journée était {good}", "{someone} a fait {food}", "je m'ennuie", "fatigué mdr",

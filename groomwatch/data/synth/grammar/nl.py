@@ -57,7 +57,7 @@ RULES = {
                 "wat kijk je nu", "wat ga je {day} doen", "regent het bij jou ook", "heb je al gegeten",
                 "mag ik je iets vragen", "heb je {someone} gebeld", "snap je het huiswerk van {school_thing}",
                 "wat vind je van {show}"],
-    "topic_a": ["ik luister {music}", "beetje chillen", "ik kijk {show}", "ik speel {game}", "ik heb {pet}",
+    "topic_a": ["de chat doet raar", "hey, sorry, mijn chat loopt vast", "ik luister {music}", "beetje chillen", "ik kijk {show}", "ik speel {game}", "ik heb {pet}",
                 "ik ben gek op {food}", "ik heb {day} {sport}", "{school_thing} was {bad}", "niks bijzonders",
                 "net thuis", "we aten {food}", "vandaag was {bad}", "mijn dag was {good}",
                 "{someone} heeft {food} gemaakt", "verveel me", "moe haha", "ik ga straks {game} spelen",

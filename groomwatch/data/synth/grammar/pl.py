@@ -53,7 +53,7 @@ RULES = {
                 "uprawiasz jakiś sport", "jak w szkole", "jak w pracy", "co teraz oglądasz",
                 "jakie masz plany {day}", "u ciebie też pada", "jadłeś już", "mogę cię o coś zapytać",
                 "dzwoniłeś do {someone}", "rozumiesz zadanie z {school_thing}", "co myślisz o {show}"],
-    "topic_a": ["słucham {music}", "chilluję", "oglądam {show}", "gram w {game}", "mam {pet}",
+    "topic_a": ["czat mi się zawiesza", "słucham {music}", "chilluję", "oglądam {show}", "gram w {game}", "mam {pet}",
                 "uwielbiam {food}", "mam {sport} {day}", "{school_thing} było {bad}", "nic specjalnego",
                 "właśnie wróciłem", "jedliśmy {food}", "dzisiaj było {bad}", "dzień był {good}",
                 "{someone} zrobiła {food}", "nudzę się", "zmęczona xd", "później gram w {game}",
