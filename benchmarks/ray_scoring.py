@@ -10,12 +10,13 @@ issue's (>= 2,000 thirty-message conversations/s on one core); the speed-up has 
 from __future__ import annotations
 
 import tempfile
+from itertools import islice
 from pathlib import Path
 
 import pandas as pd
 from harness import Row, emit, measure, quick
 
-from groomwatch.data.io import load_conversations, write_conversations
+from groomwatch.data.io import read_conversations, write_conversations
 from groomwatch.data.synth import SynthConfig, generate
 from groomwatch.models.registry import create_detector, load_detector
 from groomwatch.training.distributed import score_with_ray
@@ -34,9 +35,14 @@ def prepare(root: Path, n_train: int, n_score: int) -> tuple[Path, Path]:
     return root / "model", root / "score.parquet"
 
 
-def score_locally(model: Path, data: Path, out: Path) -> int:
-    """What ``groomwatch score`` does in one process, with Parquet output like Ray's."""
-    frame = predict(load_detector(model), load_conversations(data))
+def score_locally(model: Path, data: Path, out: Path, batch_size: int = 1000) -> int:
+    """What ``groomwatch score`` does in one process (streamed batches), writing Parquet."""
+    detector = load_detector(model)
+    records = read_conversations(data)
+    frames = []
+    while batch := list(islice(records, batch_size)):
+        frames.append(predict(detector, batch))
+    frame = pd.concat(frames, ignore_index=True)
     frame.to_parquet(out)
     return len(frame)
 
