@@ -12,6 +12,7 @@ import math
 import random
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 Perturbation = Callable[[str, random.Random, float], str]
 
@@ -100,12 +101,17 @@ def _outside_tokens(func: Perturbation) -> Perturbation:
     return wrapper
 
 
+@lru_cache(maxsize=4096)
+def _log_miss(rate: float) -> float:
+    return math.log(1.0 - rate)
+
+
 def _positions(length: int, rng: random.Random, rate: float) -> list[int]:
     """Indices hit with probability ``rate`` each, drawn by geometric jumps (fast at low rates)."""
     if rate >= 1:
         return list(range(length))
     hits: list[int] = []
-    log_miss = math.log(1.0 - rate)
+    log_miss = _log_miss(rate)
     index = -1
     while True:
         index += 1 + int(math.log(1.0 - rng.random()) / log_miss)

@@ -114,7 +114,7 @@ def _count_table(convs: Sequence[Conversation], key: str, title: str) -> str:
     benign = Counter(
         c.meta.get(key) if key != "platform" else c.platform for c in convs if c.label != 1
     )
-    names = sorted(set(grooming) | set(benign), key=str)
+    names = sorted((set(grooming) | set(benign)) - {None}, key=str)
     return _table(
         [title, "grooming", "benign"],
         [[n, grooming[n], benign[n]] for n in names],

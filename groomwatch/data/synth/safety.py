@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 _WORD = re.compile(r"\w+")
 
@@ -203,6 +204,7 @@ def digest(word: str) -> str:
     return hashlib.blake2b(word.encode("utf-8"), digest_size=8).hexdigest()
 
 
+@lru_cache(maxsize=1 << 16)
 def _blocked(word: str) -> bool:
     return digest(word) in WORD_DIGESTS or any(
         digest(word[:n]) in STEM_DIGESTS for n in STEM_LENGTHS if len(word) >= n

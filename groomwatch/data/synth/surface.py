@@ -52,13 +52,13 @@ class WriterStyle:
         )
 
 
+#: habits drawn the same way for every writer (leetspeak and tidiness are drawn apart)
+_DRAWN_RATES = tuple(f.name for f in fields(WriterStyle) if f.name not in ("tidy", "leet"))
+
+
 def writer_style(rng: random.Random, noise: NoiseConfig) -> WriterStyle:
     """Most writers are a little sloppy, a few very; leetspeak is a habit of a few only."""
-    rates = {
-        f.name: getattr(noise, f.name) * rng.random() ** 1.5
-        for f in fields(WriterStyle)
-        if f.name not in ("tidy", "leet")
-    }
+    rates = {name: getattr(noise, name) * rng.random() ** 1.5 for name in _DRAWN_RATES}
     leet = noise.leet * rng.random() if rng.random() < 0.15 else 0.0
     return WriterStyle(leet=leet, tidy=rng.random() < noise.tidy_writers, **rates)
 

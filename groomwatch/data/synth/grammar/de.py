@@ -1,6 +1,7 @@
 # ruff: noqa: E501 (phrase tables read best one rule per line)
 """German phrase grammar (see the package docstring for the template syntax)."""
 
+# fmt: off
 ABBREVIATIONS = {
     "vielleicht": "vllt", "nicht": "nich", "ich weiß nicht": "weiß nich", "ist": "is",
     "habe": "hab", "einen": "n", "eine": "ne", "mal": "ma", "danke": "dnk", "bitte": "bitti",

@@ -1,6 +1,7 @@
 # ruff: noqa: E501 (phrase tables read best one rule per line)
 """English phrase grammar (see the package docstring for the template syntax)."""
 
+# fmt: off
 ABBREVIATIONS = {
     "you": "u", "are": "r", "your": "ur", "you're": "ur", "because": "cuz", "tonight": "2nite",
     "tomorrow": "tmrw", "please": "pls", "people": "ppl", "really": "rly", "don't know": "dunno",

@@ -1,6 +1,7 @@
 # ruff: noqa: E501 (phrase tables read best one rule per line)
 """Spanish phrase grammar (see the package docstring for the template syntax)."""
 
+# fmt: off
 ABBREVIATIONS = {
     "que": "q", "porque": "pq", "por qué": "xq", "también": "tb", "por favor": "porfa",
     "también tú": "tb tú", "qué tal": "q tal", "mensaje": "msj", "besos": "bss", "de": "d",

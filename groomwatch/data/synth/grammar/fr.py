@@ -1,6 +1,7 @@
 # ruff: noqa: E501 (phrase tables read best one rule per line)
 """French phrase grammar (see the package docstring for the template syntax)."""
 
+# fmt: off
 ABBREVIATIONS = {
     "c'est": "c", "quoi": "koi", "pourquoi": "pk", "beaucoup": "bcp", "je suis": "chui",
     "s'il te plaît": "stp", "s'il vous plaît": "svp", "aujourd'hui": "ajd", "toujours": "tjrs",

@@ -1,6 +1,7 @@
 # ruff: noqa: E501 (phrase tables read best one rule per line)
 """Dutch phrase grammar (see the package docstring for the template syntax)."""
 
+# fmt: off
 ABBREVIATIONS = {
     "even": "ff", "niet": "nie", "weet ik niet": "wn", "dankjewel": "dankjw", "alsjeblieft": "aub",
     "misschien": "mss", "ik weet het niet": "ik weet nie", "wat": "wa", "trouwens": "trw",

@@ -1,6 +1,7 @@
 # ruff: noqa: E501 (phrase tables read best one rule per line)
 """Polish phrase grammar (see the package docstring for the template syntax)."""
 
+# fmt: off
 ABBREVIATIONS = {
     "nie wiem": "nwm", "dzięki": "dzk", "w ogóle": "wgl", "może": "moze", "jest": "jst",
     "proszę": "prosze", "chyba": "chb", "spoko": "spk", "siema": "sm",
