@@ -1,8 +1,8 @@
 """``finetune``: all-MiniLM-L6-v2 fine-tuned end to end as a sequence classifier.
 
 The classifier is the encoder, mean pooling (as the sentence model was trained) and a linear
-head. Starting from sentence embeddings that already carry meaning, it learns from a few
-dozen steps; BERT's ``[CLS]`` pooler is not trained in this checkpoint and learns far slower.
+head started from a linear probe, so it learns in a few dozen steps; BERT's ``[CLS]`` pooler
+is not trained in this checkpoint and learns far slower.
 
 A conversation is its messages joined with ``[SEP]``; when it is longer than ``max_length``
 tokens the *latest* tokens are kept (``truncation_side="left"``), which is what a sliding early
@@ -87,6 +87,7 @@ class FineTunedDetector(Detector):
         torch.manual_seed(self.seed)
         self._load(None)
         texts = [self._text(c) for c in train]
+        self._probe_head(texts, y_train)
         steps = self.epochs * -(-len(texts) // self.batch_size)
         optimizer = torch.optim.AdamW(
             self.model.parameters(), lr=self.lr, weight_decay=self.weight_decay
@@ -116,6 +117,34 @@ class FineTunedDetector(Detector):
         scores = self.decision_function(validation)
         self.calibrator = fit_calibrator(scores, y_val, self.calibration)
         return self
+
+    def _probe_head(self, texts: list[str], labels: np.ndarray) -> None:
+        """Start the head from a logistic regression on the frozen pooled embeddings.
+
+        Linear probing before fine-tuning (LP-FT) means the first steps refine a working
+        classifier instead of pushing gradients through a random head: a few dozen steps on a
+        CPU then suffice.
+        """
+        import torch
+        from sklearn.linear_model import LogisticRegression
+
+        with torch.inference_mode():
+            pooled = np.concatenate(
+                [
+                    self.model.pool(self._tokenize(texts[i : i + self.batch_size * 4]))
+                    .cpu()
+                    .numpy()
+                    for i in range(0, len(texts), self.batch_size * 4)
+                ]
+            )
+        probe = LogisticRegression(C=10.0, class_weight="balanced", max_iter=2000).fit(
+            pooled, labels
+        )
+        w = torch.tensor(probe.coef_[0] / 2, dtype=torch.float32)
+        b = float(probe.intercept_[0]) / 2
+        with torch.no_grad():
+            self.model.head.weight.copy_(torch.stack([-w, w]))
+            self.model.head.bias.copy_(torch.tensor([-b, b]))
 
     # -- scoring -------------------------------------------------------------------------------
     def decision_function(self, conversations: Sequence[Conversation]) -> np.ndarray:
@@ -188,9 +217,11 @@ def _mean_pool_classifier(encoder: Any) -> Any:
             self.encoder = encoder
             self.head = torch.nn.Linear(encoder.config.hidden_size, 2)
 
+        def pool(self, batch: Any) -> Any:
+            return mean_pool(self.encoder(**batch).last_hidden_state, batch["attention_mask"])
+
         def forward(self, batch: Any) -> Any:
-            hidden = self.encoder(**batch).last_hidden_state
-            return self.head(mean_pool(hidden, batch["attention_mask"]))
+            return self.head(self.pool(batch))
 
     return MeanPoolClassifier()
 

@@ -136,5 +136,5 @@ FAST_PARAMS: dict[str, dict] = {
     "static-lr": {"messages_per_chunk": 2},
     "embedding-lr": {"messages_per_chunk": 1},
     "exemplar": {"embedder": "static"},
-    "finetune": {"max_length": 48, "epochs": 2, "batch_size": 16, "lr": 1e-4},
+    "finetune": {"max_length": 64, "epochs": 1, "batch_size": 16, "lr": 5e-5},
 }

@@ -8,7 +8,7 @@ from sklearn.metrics import roc_auc_score
 
 from groomwatch.data.record import Conversation
 from groomwatch.errors import ConfigError, InputError
-from groomwatch.models.registry import create_detector, load_detector
+from groomwatch.models.registry import DETECTORS, create_detector, load_detector
 
 NAMES = ["tfidf-lr", "static-lr", "embedding-lr", "exemplar", "finetune"]
 
@@ -18,6 +18,10 @@ NAMES = ["tfidf-lr", "static-lr", "embedding-lr", "exemplar", "finetune"]
 )
 def detector(request, train):
     return train(request.param)
+
+
+def test_every_registered_detector_is_covered():
+    assert sorted(NAMES) == sorted(DETECTORS)
 
 
 def test_ranks_held_out_positives_above_negatives(detector, splits):
