@@ -12,6 +12,19 @@ from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
 KERNEL = "groomwatch-notebook-test"
+#: What each notebook must leave behind in its working directory: proof the real steps ran.
+WRITES = {
+    "01_train_a_detector": [
+        "data/notebook-01/README.md",
+        "models/notebook-01/tfidf/detector.json",
+        "models/notebook-01/static/detector.json",
+    ],
+    "02_assess_a_technology": [
+        "reports/notebook-02/keyword-scorer/report.json",
+        "reports/notebook-02/comparison/comparison.json",
+    ],
+    "03_early_warning": [],
+}
 
 
 @pytest.fixture
@@ -30,8 +43,8 @@ def kernel_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return KERNEL
 
 
-def test_there_are_three_notebooks() -> None:
-    assert [p.name[:3] for p in NOTEBOOKS] == ["01_", "02_", "03_"]
+def test_every_notebook_is_checked() -> None:
+    assert [p.stem for p in NOTEBOOKS] == sorted(WRITES)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -66,3 +79,6 @@ def test_notebook_runs_top_to_bottom(
     assert not [o for o in outputs if o.output_type == "error"]
     assert any(o.get("name") == "stdout" for o in outputs), "the notebook printed nothing"
     assert "fast configuration" in "".join(o.get("text", "") for o in outputs)
+    assert [name for name in WRITES[path.stem] if not (work / name).is_file()] == []
+    if path.stem == "03_early_warning":
+        assert any("image/png" in o.get("data", {}) for o in outputs), "no plot of the stream"
