@@ -80,13 +80,11 @@ class TfidfLogisticDetector(Detector):
             WordNgramCounter(self.word_ngrams, min_df=min_df, max_features=self.max_features),
             CharNgramCounter(self.char_ngrams, min_df=min_df, max_features=self.max_features),
         ]
-        self.blocks = []
-        for vectorizer in vectorizers:
-            counts = owner @ vectorizer.fit_transform(texts)
-            self.blocks.append(_Block(vectorizer, _smooth_idf(counts)))
+        counts = [owner @ vectorizer.fit_transform(texts) for vectorizer in vectorizers]
+        self.blocks = [_Block(v, _smooth_idf(c)) for v, c in zip(vectorizers, counts, strict=True)]
         model = LogisticRegression(
             C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, random_state=self.seed
-        ).fit(self._features(train), y_train)
+        ).fit(self._tfidf(counts), y_train)
         offset = 0
         for block in self.blocks:
             size = len(block.idf)
@@ -130,13 +128,14 @@ class TfidfLogisticDetector(Detector):
 
     def _features(self, conversations: Sequence[Conversation]) -> sp.csr_matrix:
         texts, owner = _messages(conversations)
-        return sp.hstack(
-            [
-                _l2_rows(block.weighted(owner @ block.vectorizer.transform(texts)))
-                for block in self.blocks
-            ],
-            format="csr",
-        )
+        return self._tfidf([owner @ block.vectorizer.transform(texts) for block in self.blocks])
+
+    def _tfidf(self, counts: list[sp.csr_matrix]) -> sp.csr_matrix:
+        """Per-conversation counts of each block → idf-weighted, L2-normalised, side by side."""
+        weighted = [
+            _l2_rows(block.weighted(c)) for block, c in zip(self.blocks, counts, strict=True)
+        ]
+        return sp.hstack(weighted, format="csr")
 
     def _check_fitted(self) -> None:
         if not self.blocks:
