@@ -1,10 +1,12 @@
 """Benchmark: does a model trained on synthetic data stay quiet on real benign chat? (issue 3)
 
 Trains the project's ``tfidf-lr`` detector (word + character n-grams, logistic regression) on
-the synthetic train split of a default run, sets the threshold where it reaches 90% recall on
-the synthetic validation split, and reports the share of the real BYU Chit-Chat conversations
-(adults chatting, all benign) it flags at that threshold. Target: at most 2%.
-Also prints the synthetic test split's recall and false-positive rate at the same threshold.
+the synthetic train split of a six-language run of 20,000 conversations (5,000 in quick mode,
+where the threshold rests on only 75 validation grooming conversations and varies by seed),
+sets the threshold where it reaches 90% recall on the synthetic validation split, and reports
+the share of the real BYU Chit-Chat conversations (adults chatting, all benign) it flags at that
+threshold. Target: at most 2%. Also prints the synthetic test split's recall and false-positive
+rate at the same threshold.
 Run: ``.venv/bin/python benchmarks/chitchat_transfer.py [--n N] [--seed S]``.
 """
 
@@ -32,7 +34,7 @@ def threshold_for_recall(scores: np.ndarray, labels: np.ndarray, recall: float) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=5000)
+    parser.add_argument("--n", type=int, default=5000 if quick() else 20000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--chitchat-limit", type=int, default=2000 if quick() else None)
     args = parser.parse_args()
