@@ -67,10 +67,16 @@ class PooledEmbeddingDetector(Detector):
     def fit(self, train: Sequence[Conversation], validation: Sequence[Conversation]) -> Self:
         y_train = conversation_labels(train, "train")
         y_val = conversation_labels(validation, "validation")
+        vectors = self.conversation_vectors(train)
+        # Standardise so the penalty treats every dimension alike (pooled embeddings vary
+        # little), then fold the scaling into the weights: scoring stays linear in the raw
+        # pooled vector, which keeps message shares and the running-mean window exact.
+        mean, scale = vectors.mean(axis=0), vectors.std(axis=0) + 1e-6
         model = LogisticRegression(
             C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, random_state=self.seed
-        ).fit(self.conversation_vectors(train), y_train)
-        self.coef, self.intercept = model.coef_[0].copy(), float(model.intercept_[0])
+        ).fit((vectors - mean) / scale, y_train)
+        self.coef = model.coef_[0] / scale
+        self.intercept = float(model.intercept_[0] - mean @ self.coef)
         self.calibrator = fit_calibrator(
             self.decision_function(validation), y_val, self.calibration
         )
