@@ -50,4 +50,4 @@ bench: install
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) data models reports predictions mlruns mlartifacts mlflow.db review.db
+	rm -rf $(VENV) $${GROOMWATCH_CACHE_DIR:-$$HOME/.cache/groomwatch} data models reports predictions mlruns mlartifacts mlflow.db review.db
