@@ -73,7 +73,8 @@ def measure(fn: Callable[[], T]) -> Measurement[T]:
     """Time ``fn()`` and record the process's peak resident memory while it ran.
 
     On Linux the kernel's high-water mark is reset first (``/proc/self/clear_refs``), so the
-    peak belongs to this step alone; elsewhere it is the process's peak so far.
+    peak belongs to this step (including what the process already held when it began);
+    elsewhere it is the process's peak so far.
     """
     resettable = _reset_peak_rss()
     start = time.perf_counter()

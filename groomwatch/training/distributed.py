@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     import ray.data
 
-DEFAULT_BATCH_SIZE = 256
+DEFAULT_BATCH_SIZE = 1000  # as the local `groomwatch score`; blocks of this size feed the actors
 _INSTALL_HINT = "Ray scoring needs the optional extra: pip install 'groomwatch[ray]'"
 
 
