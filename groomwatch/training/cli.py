@@ -102,11 +102,21 @@ def _cross_validate(settings: TrainConfig, k: int) -> None:
 def score(
     model: Annotated[Path, typer.Option("--model", "-m", help="A trained model directory.")],
     data: Annotated[
-        Path, typer.Option("--data", help="Conversations to score (.jsonl or .parquet).")
+        Path,
+        typer.Option(
+            "--data",
+            help="Conversations to score (.jsonl or .parquet); with --engine ray also a "
+            "quoted glob.",
+        ),
     ],
     out: Annotated[
-        Path, typer.Option("--out", help="CSV file to write.")
-    ] = Path("predictions.csv"),
+        Path | None,
+        typer.Option(
+            "--out",
+            help="CSV file to write (default predictions.csv); with --engine ray a new directory "
+            "of Parquet files (default predictions/).",
+        ),
+    ] = None,
     authors: Annotated[
         bool,
         typer.Option("--authors", help="One row per participant, with author_id and their score."),
@@ -121,8 +131,42 @@ def score(
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, help="Conversations scored per batch.")
     ] = 1000,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="local (this process) or ray (Ray Data actors; pip install 'groomwatch[ray]').",
+        ),
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(
+            "--address",
+            help="With --engine ray: cluster to join (host:port or auto); default a local Ray.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option("--workers", min=1, help="With --engine ray: scoring actors, one CPU each."),
+    ] = 2,
 ) -> None:
     """Score conversations; write conversation_id,score,flag (+author_id, +warning_at) as CSV."""
+    if engine not in ("local", "ray"):
+        raise ConfigError(f"--engine must be local or ray, not {engine!r}")
+    if engine == "ray":
+        from groomwatch.training.distributed import score_with_ray
+
+        with console.status("scoring on Ray"):
+            summary = score_with_ray(
+                model, str(data), out or Path("predictions"), address=address,
+                num_workers=workers, batch_size=batch_size,
+                authors=authors, early=early, early_s=early_s,
+            )
+        typer.echo(str(summary))
+        return
+    if address is not None:
+        raise ConfigError("--address needs --engine ray")
+    out = out or Path("predictions.csv")
     from groomwatch.models.registry import load_detector
     from groomwatch.training.predict import predict, write_predictions
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from groomwatch.cli import main
 from groomwatch.data.io import load_conversations, write_conversations
 from groomwatch.data.synth import SynthConfig, generate
 from groomwatch.errors import ConfigError, GroomwatchError, InputError
@@ -80,11 +81,13 @@ def test_parquet_glob_with_two_workers_equals_single_process(local_ray, workspac
     assert summary.files == len(list((tmp_path / "out").glob("*.parquet")))
 
 
-def test_jsonl_with_early_warning_equals_single_process(local_ray, workspace, tmp_path):
-    score_with_ray(
-        workspace / "model", [workspace / "jsonl" / "all.jsonl"], tmp_path / "out",
-        num_workers=2, batch_size=64, early=True,
-    )
+def test_cli_jsonl_with_early_warning_equals_single_process(local_ray, workspace, tmp_path):
+    exit_code = main([
+        "score", "--engine", "ray", "--workers", "2", "--batch-size", "64", "--early",
+        "--model", str(workspace / "model"), "--data", str(workspace / "jsonl" / "all.jsonl"),
+        "--out", str(tmp_path / "out"),
+    ])
+    assert exit_code == 0
     local = _local(workspace, early=True)
     _assert_same(tmp_path / "out", local)
     distributed = pd.read_parquet(tmp_path / "out").set_index("conversation_id")
@@ -139,6 +142,17 @@ def test_missing_ray_asks_for_the_extra(workspace, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)
     with pytest.raises(GroomwatchError, match=r"pip install 'groomwatch\[ray\]'"):
         score_with_ray(workspace / "model", workspace / "jsonl" / "all.jsonl", tmp_path / "out")
+
+
+def test_address_without_ray_engine_is_refused(workspace, tmp_path, capsys):
+    args = [
+        "score", "--model", str(workspace / "model"),
+        "--data", str(workspace / "jsonl" / "all.jsonl"),
+        "--out", str(tmp_path / "p.csv"), "--address", "auto",
+    ]
+    assert main(args) == 2
+    assert "--address needs --engine ray" in capsys.readouterr().err
+    assert not (tmp_path / "p.csv").exists()
 
 
 def test_core_package_does_not_import_ray():
