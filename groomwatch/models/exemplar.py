@@ -45,12 +45,13 @@ class Explanation:
 
     message_index: int
     score: float
-    nearest_grooming: str
     nearest_grooming_id: str
     grooming_similarity: float
-    nearest_normal: str
     nearest_normal_id: str
     normal_similarity: float
+    #: Exemplar texts, only when the detector was trained with ``keep_texts=True``.
+    nearest_grooming: str | None = None
+    nearest_normal: str | None = None
 
 
 class ExemplarDetector(Detector):
@@ -64,13 +65,18 @@ class ExemplarDetector(Detector):
         max_exemplars: int = 20_000,
         calibration: str = "sigmoid",
         seed: int = 0,
+        keep_texts: bool = False,
     ) -> None:
+        """``keep_texts`` stores the exemplar messages' text in the saved model so explanations
+        can quote them; off by default, because a model trained on a real corpus would then
+        carry its chat text into every copy and MLflow artifact. IDs are always kept."""
         self.embedder_kind = choice("embedder", embedder, EMBEDDERS)
         self.k = positive_int("k", k)
         self.top_messages = positive_int("top_messages", top_messages)
         self.max_exemplars = positive_int("max_exemplars", max_exemplars)
         self.calibration = choice("calibration", calibration, METHODS)
         self.seed = seed
+        self.keep_texts = bool(keep_texts)
         self._embedder: Embedder | None = None
         self.indexes: dict[str, np.ndarray] = {}
         self.texts: dict[str, list[str]] = {}
@@ -85,6 +91,7 @@ class ExemplarDetector(Detector):
             "max_exemplars": self.max_exemplars,
             "calibration": self.calibration,
             "seed": self.seed,
+            "keep_texts": self.keep_texts,
         }
 
     @property
@@ -102,9 +109,11 @@ class ExemplarDetector(Detector):
             if len(lines) > self.max_exemplars:
                 keep = np.sort(rng.choice(len(lines), self.max_exemplars, replace=False))
                 lines = [lines[i] for i in keep]
+            texts = [text for _, text in lines]
             self.ids[side] = [line_id for line_id, _ in lines]
-            self.texts[side] = [text for _, text in lines]
-            self.indexes[side] = encode_unique(self.embedder, self.texts[side])
+            self.indexes[side] = encode_unique(self.embedder, texts)
+            if self.keep_texts:
+                self.texts[side] = texts
         self.calibrator = fit_calibrator(
             self.decision_function(validation), y_val, self.calibration
         )
@@ -142,16 +151,19 @@ class ExemplarDetector(Detector):
             side: (np.argmax(sims, axis=1), np.max(sims, axis=1))
             for side, sims in self._similarities(vectors).items()
         }
+        def text(side: str, i: int) -> str | None:
+            return self.texts[side][nearest[side][0][i]] if self.texts else None
+
         return [
             Explanation(
                 message_index=i,
                 score=float(scores[i]),
-                nearest_grooming=self.texts["grooming"][nearest["grooming"][0][i]],
                 nearest_grooming_id=self.ids["grooming"][nearest["grooming"][0][i]],
                 grooming_similarity=float(nearest["grooming"][1][i]),
-                nearest_normal=self.texts["normal"][nearest["normal"][0][i]],
                 nearest_normal_id=self.ids["normal"][nearest["normal"][0][i]],
                 normal_similarity=float(nearest["normal"][1][i]),
+                nearest_grooming=text("grooming", i),
+                nearest_normal=text("normal", i),
             )
             for i in range(len(conversation.messages))
         ]
