@@ -44,7 +44,7 @@ test-slow: install
 	$(BIN)/python -m pytest -m slow
 
 lint: install
-	$(BIN)/ruff check groomwatch tests benchmarks
+	$(BIN)/ruff check groomwatch tests benchmarks notebooks
 
 bench: install
 	$(BIN)/python benchmarks/run_all.py
