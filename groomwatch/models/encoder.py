@@ -81,7 +81,9 @@ def load_tokenizer_and_model(directory: Path | None = None) -> tuple:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # a bar per load would clutter every command
     directory = directory or model_dir()
     tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)
     return tokenizer, AutoModel.from_pretrained(directory, local_files_only=True)
