@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 
@@ -98,5 +99,5 @@ class RateLimiter:
                 self._buckets[client] = (tokens, now)
                 wait = (1.0 - tokens) / self.rate
                 raise HTTPException(429, f"rate limit of {self.rate:g} requests/s exceeded",
-                                    headers={"Retry-After": str(max(1, round(wait)))})
+                                    headers={"Retry-After": str(max(1, math.ceil(wait)))})
             self._buckets[client] = (tokens - 1.0, now)
