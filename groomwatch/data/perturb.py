@@ -12,7 +12,6 @@ import math
 import random
 import re
 from collections.abc import Callable
-from functools import lru_cache
 
 Perturbation = Callable[[str, random.Random, float], str]
 
@@ -94,25 +93,24 @@ def _outside_tokens(func: Perturbation) -> Perturbation:
         if "[" not in text:
             return func(text, rng, rate)
         parts = _TOKEN.split(text)
-        return "".join(p if i % 2 else func(p, rng, rate) for i, p in enumerate(parts))
+        for i in range(0, len(parts), 2):  # odd indices hold the tokens
+            parts[i] = func(parts[i], rng, rate)
+        return "".join(parts)
 
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
     return wrapper
 
 
-@lru_cache(maxsize=4096)
-def _log_miss(rate: float) -> float:
-    return math.log(1.0 - rate)
-
-
 def _positions(length: int, rng: random.Random, rate: float) -> list[int]:
     """Indices hit with probability ``rate`` each, drawn by geometric jumps (fast at low rates)."""
     if rate >= 1:
         return list(range(length))
-    hits: list[int] = []
-    log_miss = _log_miss(rate)
-    index = -1
+    log_miss = math.log1p(-rate)
+    index = int(math.log(1.0 - rng.random()) / log_miss)
+    if index >= length:  # the common case at chat noise rates: no hit at all
+        return []
+    hits = [index]
     while True:
         index += 1 + int(math.log(1.0 - rng.random()) / log_miss)
         if index >= length:
@@ -123,8 +121,11 @@ def _positions(length: int, rng: random.Random, rate: float) -> list[int]:
 @_outside_tokens
 def typos(text: str, rng: random.Random, rate: float) -> str:
     """Per letter: drop it, double it, swap it with the next or hit a neighbouring key."""
+    hits = _positions(len(text), rng, rate)
+    if not hits:
+        return text
     chars = list(text)
-    for i in reversed(_positions(len(chars), rng, rate)):
+    for i in reversed(hits):
         char = chars[i]
         if not char.isalpha():
             continue
@@ -145,8 +146,11 @@ def typos(text: str, rng: random.Random, rate: float) -> str:
 @_outside_tokens
 def leet(text: str, rng: random.Random, rate: float) -> str:
     """Per replaceable letter: write it as a digit (e -> 3, o -> 0, ...)."""
+    hits = _positions(len(text), rng, rate)
+    if not hits:
+        return text
     chars = list(text)
-    for i in _positions(len(chars), rng, rate):
+    for i in hits:
         chars[i] = _LEET.get(chars[i].lower(), chars[i])
     return "".join(chars)
 
@@ -177,8 +181,11 @@ def casing(text: str, rng: random.Random, rate: float) -> str:
 @_outside_tokens
 def spacing(text: str, rng: random.Random, rate: float) -> str:
     """Per space: drop it or double it."""
+    hits = _positions(len(text), rng, rate)
+    if not hits:
+        return text
     chars = list(text)
-    for i in _positions(len(chars), rng, rate):
+    for i in hits:
         if chars[i] == " ":
             chars[i] = "" if rng.random() < 0.7 else "  "
     return "".join(chars)
@@ -187,8 +194,11 @@ def spacing(text: str, rng: random.Random, rate: float) -> str:
 @_outside_tokens
 def repeats(text: str, rng: random.Random, rate: float) -> str:
     """Per word: stretch its last vowel or final letter ("so" -> "sooo", "hey" -> "heyyy")."""
+    hits = _positions(text.count(" ") + 1, rng, rate)
+    if not hits:
+        return text
     words = text.split(" ")
-    for i in _positions(len(words), rng, rate):
+    for i in hits:
         word = words[i]
         for j in range(len(word) - 1, -1, -1):
             if word[j].lower() in _VOWELS or (j == len(word) - 1 and word[j] in "!?y"):

@@ -8,6 +8,8 @@ same probabilities, so how much ordinary chat surrounds the scenario never revea
 from __future__ import annotations
 
 import random
+from bisect import bisect
+from itertools import accumulate
 from typing import NamedTuple
 
 
@@ -30,7 +32,11 @@ def move_share(rng: random.Random) -> float:
 REPLY_KINDS = ("open", "hesitant", "resistant", "change")
 
 
-def reply_style(rng: random.Random) -> dict[str, float]:
+#: how likely each of REPLY_KINDS is for one person, as cumulative weights
+ReplyStyle = tuple[float, ...]
+
+
+def reply_style(rng: random.Random) -> ReplyStyle:
     """How one person tends to answer: mostly open, mostly wary, or in between.
 
     Children answering offenders and anyone answering in a benign chat draw from this same
@@ -38,14 +44,14 @@ def reply_style(rng: random.Random) -> dict[str, float]:
     """
     weights = [rng.random() ** 2 for _ in REPLY_KINDS]
     weights[0] += rng.random()
-    return dict(zip(REPLY_KINDS, weights, strict=True))
+    return tuple(accumulate(weights))
 
 
 def styled_reply(
-    rng: random.Random, style: dict[str, float], fitting: tuple[str, ...] = ()
+    rng: random.Random, style: ReplyStyle, fitting: tuple[str, ...] = ()
 ) -> tuple[str, str]:
     """The kind of an answer and its move; ``fitting`` are open answers that suit the question."""
-    kind = rng.choices(REPLY_KINDS, weights=list(style.values()))[0]
+    kind = REPLY_KINDS[min(bisect(style, rng.random() * style[-1]), len(REPLY_KINDS) - 1)]
     if kind == "open":
         return kind, rng.choice(fitting or ("c_open", "agree", "react"))
     if kind == "hesitant":

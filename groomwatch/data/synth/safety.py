@@ -213,5 +213,9 @@ def _blocked(word: str) -> bool:
 
 def noise_created_blocked_word(clean: str, noisy: str) -> bool:
     """Whether a word in ``noisy`` but not in ``clean`` is on the block list."""
-    new_words = set(_WORD.findall(noisy.lower())) - set(_WORD.findall(clean.lower()))
-    return any(_blocked(word) for word in new_words)
+    # noise changes a word or two: look only at the space-separated chunks it touched
+    changed = set(noisy.lower().split()) - set(clean.lower().split())
+    if not changed:
+        return False
+    new_words = set(_WORD.findall(" ".join(changed))) - set(_WORD.findall(clean.lower()))
+    return any(map(_blocked, new_words))

@@ -25,7 +25,10 @@ _HOURS = (2, 1, 1, 1, 1, 1, 2, 3, 4, 4, 4, 5, 6, 6, 7, 9, 10, 10, 10, 11, 12, 11
 _EPOCH = datetime(2024, 1, 1)
 #: share of messages that trail off with a filler word ("lol", "tbh", ...)
 _TAIL_RATE = 0.12
-_NOISE_ORDER = ("repeats", "typos", "leet", "spacing", "casing", "emoji")
+#: noise that changes letters and so may create new words (checked by the block-list guard) ...
+_LETTER_NOISE = ("repeats", "typos", "leet", "spacing")
+#: ... and noise that only changes case or adds a symbol
+_MESSAGE_NOISE = ("casing", "emoji")
 
 
 @dataclass(frozen=True)
@@ -43,13 +46,16 @@ class WriterStyle:
     tidy: bool
 
     @cached_property
-    def noise(self) -> tuple[tuple[Perturbation, float], ...]:
+    def letter_noise(self) -> tuple[tuple[Perturbation, float], ...]:
+        return self._active(_LETTER_NOISE)
+
+    @cached_property
+    def message_noise(self) -> tuple[tuple[Perturbation, float], ...]:
+        return self._active(_MESSAGE_NOISE)
+
+    def _active(self, names: tuple[str, ...]) -> tuple[tuple[Perturbation, float], ...]:
         """The perturbations this writer applies, in order, skipping those at rate 0."""
-        return tuple(
-            (PERTURBATIONS[name], getattr(self, name))
-            for name in _NOISE_ORDER
-            if getattr(self, name) > 0
-        )
+        return tuple((PERTURBATIONS[n], getattr(self, n)) for n in names if getattr(self, n) > 0)
 
 
 #: habits drawn the same way for every writer (leetspeak and tidiness are drawn apart)
@@ -73,10 +79,12 @@ def render(text: str, rng: random.Random, style: WriterStyle, grammar: Grammar) 
     if style.tidy and text:
         text = text[0].upper() + text[1:]
     noisy = text
-    for perturb, rate in style.noise:
+    for perturb, rate in style.letter_noise:
         noisy = perturb(noisy, rng, rate)
     if noisy != text and noise_created_blocked_word(text, noisy):
-        return text
+        noisy = text
+    for perturb, rate in style.message_noise:
+        noisy = perturb(noisy, rng, rate)
     return noisy
 
 
@@ -102,6 +110,6 @@ def timestamps(rng: random.Random, count: int, platform_name: str) -> list[str]:
         if rng.random() < 0.03:
             gap = rng.uniform(1200, 36 * 3600)
         else:
-            gap = rng.lognormvariate(math.log(median), 1.0)
+            gap = median * math.exp(rng.gauss())  # log-normal, sigma 1
         moment += timedelta(seconds=max(1, round(gap)))
     return stamps

@@ -4,7 +4,8 @@ A grammar maps rule names to alternative templates. A template mixes literal tex
 ``{rule}`` (expand another rule), ``{rule?}`` (expand it half of the time), ``{AGE}``-style
 upper-case context slots filled by the caller, and inline choices ``(a|b|)`` that may nest.
 Because every move is built from several independently chosen parts, the same intent comes out
-in many wordings and no single phrase marks a class.
+in many wordings and no single phrase marks a class. Parsed templates are compiled into lookup
+tables (see ``compiled``) so that expansion stays cheap.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 import importlib
 import random
 import re
-from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
+from groomwatch.data.synth.grammar.compiled import Choice, Compiler, Ref, emit
 from groomwatch.data.synth.grammar.shared import SHARED
 from groomwatch.errors import ConfigError
 
@@ -91,17 +92,6 @@ MOVES = (
 _SLOT = re.compile(r"\{([A-Za-z_]+)(\??)\}")
 
 
-@dataclass(frozen=True)
-class _Ref:
-    name: str
-    optional: bool
-
-
-@dataclass(frozen=True)
-class _Choice:
-    options: tuple[tuple, ...]
-
-
 class Grammar:
     """A language's compiled rules; ``expand`` turns a move name into one random wording."""
 
@@ -117,9 +107,14 @@ class Grammar:
         missing = [m for m in MOVES if m not in self._rules]
         if missing:
             raise ConfigError(f"grammar {language}: missing moves {', '.join(missing)}")
-        self._abbrev = (
-            re.compile(
-                r"\b(" + "|".join(map(re.escape, sorted(abbreviations, key=len)[::-1])) + r")\b"
+        compiler = Compiler(self._rules)
+        self._compiled = {name: compiler.rule(name) for name in self._rules}
+        # the same wordings recur all the time: cache where their abbreviable words are
+        self._split_abbreviable = (
+            lru_cache(maxsize=1 << 15)(
+                re.compile(
+                    r"\b(" + "|".join(map(re.escape, sorted(abbreviations, key=len)[::-1])) + r")\b"
+                ).split
             )
             if abbreviations
             else None
@@ -127,11 +122,11 @@ class Grammar:
 
     def _check_refs(self, rule: str, sequence: tuple) -> None:
         for part in sequence:
-            if isinstance(part, _Ref) and not part.name.isupper() and part.name not in self._rules:
+            if isinstance(part, Ref) and not part.name.isupper() and part.name not in self._rules:
                 raise ConfigError(
                     f"grammar {self.language}: {rule!r} refers to unknown {part.name!r}"
                 )
-            if isinstance(part, _Choice):
+            if isinstance(part, Choice):
                 for option in part.options:
                     self._check_refs(rule, option)
 
@@ -141,30 +136,22 @@ class Grammar:
     def expand(self, name: str, rng: random.Random, context: dict[str, str] | None = None) -> str:
         """One wording of ``name`` with single spaces and no space before punctuation."""
         out: list[str] = []
-        self._emit(rng.choice(self._rules[name]), rng, context or {}, out)
+        emit(self._compiled[name], self._compiled, rng, context or {}, out)
         text = " ".join("".join(out).split())
         return text.replace(" ,", ",").replace(" .", ".")
 
-    def _emit(
-        self, sequence: tuple, rng: random.Random, context: dict[str, str], out: list
-    ) -> None:
-        for part in sequence:
-            if isinstance(part, str):
-                out.append(part)
-            elif isinstance(part, _Choice):
-                self._emit(rng.choice(part.options), rng, context, out)
-            elif part.name.isupper():
-                out.append(context.get(part.name, ""))
-            elif not part.optional or rng.random() < 0.5:
-                self._emit(rng.choice(self._rules[part.name]), rng, context, out)
-
     def abbreviate(self, text: str, rng: random.Random, rate: float) -> str:
         """Replace words by their chat abbreviations ("you" -> "u"), each with probability rate."""
-        if self._abbrev is None or rate <= 0:
+        if self._split_abbreviable is None or rate <= 0:
             return text
-        return self._abbrev.sub(
-            lambda m: self.abbreviations[m.group(1)] if rng.random() < rate else m.group(1), text
-        )
+        parts = self._split_abbreviable(text)  # [text, word, text, word, ..., text]
+        if len(parts) == 1:
+            return text
+        parts = list(parts)  # the cached list must not change
+        for i in range(1, len(parts), 2):
+            if rng.random() < rate:
+                parts[i] = self.abbreviations[parts[i]]
+        return "".join(parts)
 
 
 def _parse(template: str, rule: str) -> tuple:
@@ -197,7 +184,7 @@ def _parse_sequence(text: str, pos: int, rule: str) -> tuple[tuple, int]:
                     pos += 1
                     break
                 pos += 1  # skip '|'
-            parts.append(_Choice(tuple(options)))
+            parts.append(Choice(tuple(options)))
             continue
         if char == "{":
             match = _SLOT.match(text, pos)
@@ -206,7 +193,7 @@ def _parse_sequence(text: str, pos: int, rule: str) -> tuple[tuple, int]:
             if literal:
                 parts.append("".join(literal))
                 literal = []
-            parts.append(_Ref(match.group(1), match.group(2) == "?"))
+            parts.append(Ref(match.group(1), match.group(2) == "?"))
             pos = match.end()
             continue
         literal.append(char)
