@@ -10,6 +10,7 @@ at these vocabulary sizes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from abc import ABC, abstractmethod
@@ -21,9 +22,8 @@ import scipy.sparse as sp
 
 _MULTIPLIER = np.uint64(1_000_003)
 _SPACE, _BOUNDARY = 32, 0
-#: Words of one or more letters (scikit-learn's default drops chat's "u" and "r"), and the
-#: text separator.
-TOKEN = re.compile(r"\w+|\0")
+#: Words of one or more letters (scikit-learn's default drops chat's "u" and "r").
+WORD = re.compile(r"\w+")
 
 
 class HashedNgramCounter(ABC):
@@ -58,17 +58,26 @@ class HashedNgramCounter(ABC):
         return self.transform(texts)
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        docs, hashes = self._ngrams(texts)
-        shape = (len(texts), len(self.vocabulary))
-        if not len(self.vocabulary):
-            return sp.csr_matrix(shape)
-        idx = self._index.get_indexer(hashes)  # hash table; -1 for n-grams not in the vocabulary
-        known = idx >= 0
+        docs, idx = self.occurrences(texts)
         counts = sp.csr_matrix(
-            (np.ones(int(known.sum())), (docs[known], idx[known])), shape=shape, dtype=np.float64
+            (np.ones(len(idx)), (docs, idx)),
+            shape=(len(texts), len(self.vocabulary)), dtype=np.float64,
         )
         counts.sum_duplicates()
         return counts
+
+    def occurrences(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(text index, vocabulary index) of every occurrence of a known n-gram.
+
+        The sparse matrix ``transform`` builds from these costs more than the counting itself
+        when there are only a few texts; scoring one conversation at a time uses this directly.
+        """
+        docs, hashes = self._ngrams(texts)
+        if not len(self.vocabulary):
+            return docs[:0], docs[:0]
+        idx = self._index.get_indexer(hashes)  # hash table; -1 for n-grams not in the vocabulary
+        known = idx >= 0
+        return docs[known], idx[known]
 
     def _windows(self, units: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Hashes of every run of n consecutive ``units`` with one owner, n in the range."""
@@ -128,15 +137,11 @@ class WordNgramCounter(HashedNgramCounter):
     """Word n-grams of lower-cased ``\\w+`` tokens, as ``analyzer="word"`` counts them."""
 
     def _ngrams(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        # one regex pass over all texts; "\0" separates texts and is found as a marker
-        found = TOKEN.findall("\0".join(_without_nul(texts)).lower() + "\0")
-        codes, unique = pd.factorize(pd.Series(found, dtype=object))
-        is_marker = codes == unique.get_loc("\0")
-        owner = (np.cumsum(is_marker) - is_marker)[~is_marker]
-        codes = codes[~is_marker]
-        # a stable hash per distinct word (Python's own hash() changes between processes)
-        word_hash = np.array([_stable_hash(w) for w in unique], dtype=np.uint64)
-        return self._windows(word_hash[codes], owner)
+        tokens = [WORD.findall(text.lower()) for text in texts]
+        words = [word for text_tokens in tokens for word in text_tokens]
+        hashes = np.fromiter(map(_stable_hash, words), dtype=np.uint64, count=len(words))
+        owner = np.repeat(np.arange(len(texts)), [len(t) for t in tokens])
+        return self._windows(hashes, owner)
 
 
 def _without_nul(texts: Sequence[str]) -> list[str]:
@@ -144,5 +149,6 @@ def _without_nul(texts: Sequence[str]) -> list[str]:
     return [t.replace("\0", " ") for t in texts]
 
 
+@functools.lru_cache(maxsize=1 << 18)  # chat reuses few words; bounded so input can't grow it
 def _stable_hash(word: str) -> int:
     return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
