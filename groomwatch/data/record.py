@@ -6,9 +6,12 @@ are kept in ``extra`` so a round trip through groomwatch never drops a user's da
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 ROLES = ("child", "adult", "unknown")
 STAGES = (
@@ -28,6 +31,10 @@ class RecordError(ValueError):
         self.path = path
         self.problem = problem
         super().__init__(f"{path} {problem}" if path else problem)
+
+    def inside(self, parent: str) -> RecordError:
+        """The same error with its path made relative to ``parent`` (e.g. ``messages[3]``)."""
+        return RecordError(_join(parent, self.path), self.problem)
 
 
 @dataclass
@@ -94,14 +101,19 @@ def _kind(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
-def _require(obj: dict, key: str, path: str) -> Any:
+def _require(obj: dict, key: str) -> Any:
     if key not in obj:
-        raise RecordError(_join(path, key), "is missing")
+        raise RecordError(key, "is missing")
     return obj[key]
 
 
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
+
+
+# The validators below name the field they check relative to the object being read; the caller
+# that knows where that object sits adds its position with ``RecordError.inside``, so a valid
+# record (the common case, millions of messages) never pays for building field paths.
 
 
 def _string(value: Any, path: str, *, nullable: bool = False, nonempty: bool = False) -> str | None:
@@ -149,59 +161,63 @@ def _extra(obj: dict, known: tuple[str, ...]) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if k not in known}
 
 
-def _participant(value: Any, path: str) -> Participant:
-    obj = _object(value, path)
+def _participant(value: Any) -> Participant:
+    obj = _object(value, "")
     role = obj.get("role", "unknown")
     if role not in ROLES:
-        raise RecordError(_join(path, "role"), f"must be one of {', '.join(ROLES)}, not {role!r}")
+        raise RecordError("role", f"must be one of {', '.join(ROLES)}, not {role!r}")
     offender = obj.get("offender")
     if offender is not None and not isinstance(offender, bool):
-        raise RecordError(_join(path, "offender"), f"must be true, false or null, not {offender!r}")
+        raise RecordError("offender", f"must be true, false or null, not {offender!r}")
     return Participant(
-        author_id=_string(
-            _require(obj, "author_id", path), _join(path, "author_id"), nonempty=True
-        ),
+        author_id=_string(_require(obj, "author_id"), "author_id", nonempty=True),
         role=role,
         offender=offender,
         extra=_extra(obj, _PARTICIPANT_KEYS),
     )
 
 
-def _message(value: Any, path: str, authors: set[str]) -> Message:
-    obj = _object(value, path)
-    author_id = _string(_require(obj, "author_id", path), _join(path, "author_id"), nonempty=True)
+def _message(value: Any, authors: set[str]) -> Message:
+    obj = _object(value, "")
+    author_id = _string(_require(obj, "author_id"), "author_id", nonempty=True)
     if author_id not in authors:
-        raise RecordError(_join(path, "author_id"), f"is not a participant: {author_id!r}")
+        raise RecordError("author_id", f"is not a participant: {author_id!r}")
     return Message(
         author_id=author_id,
-        text=_string(_require(obj, "text", path), _join(path, "text")),
-        timestamp=_timestamp(obj.get("timestamp"), _join(path, "timestamp")),
-        grooming=_binary(obj.get("grooming"), _join(path, "grooming")),
-        stage=_string(obj.get("stage"), _join(path, "stage"), nullable=True),
+        text=_string(_require(obj, "text"), "text"),
+        timestamp=_timestamp(obj.get("timestamp"), "timestamp"),
+        grooming=_binary(obj.get("grooming"), "grooming"),
+        stage=_string(obj.get("stage"), "stage", nullable=True),
         extra=_extra(obj, _MESSAGE_KEYS),
     )
+
+
+def _each(values: list, name: str, read: Callable[[Any], T]) -> list[T]:
+    """``read`` applied to every item; an error names the item, e.g. ``messages[3].text``."""
+    items = []
+    try:
+        for item in values:
+            items.append(read(item))
+    except RecordError as exc:
+        raise exc.inside(f"{name}[{len(items)}]") from None
+    return items
 
 
 def conversation_from_dict(data: Any) -> Conversation:
     """Validate one decoded JSON object and build the typed record; raises RecordError."""
     obj = _object(data, "record")
-    participants = [
-        _participant(p, f"participants[{i}]")
-        for i, p in enumerate(_list(_require(obj, "participants", ""), "participants"))
-    ]
+    participants = _each(_list(_require(obj, "participants"), "participants"), "participants",
+                         _participant)
     authors: set[str] = set()
     for i, p in enumerate(participants):
         if p.author_id in authors:
             raise RecordError(f"participants[{i}].author_id", f"repeats {p.author_id!r}")
         authors.add(p.author_id)
-    messages = [
-        _message(m, f"messages[{i}]", authors)
-        for i, m in enumerate(_list(_require(obj, "messages", ""), "messages"))
-    ]
+    messages = _each(_list(_require(obj, "messages"), "messages"), "messages",
+                     lambda m: _message(m, authors))
     return Conversation(
-        conversation_id=_string(
-            _require(obj, "conversation_id", ""), "conversation_id", nonempty=True
-        ),
+        conversation_id=_string(_require(obj, "conversation_id"), "conversation_id",
+                                nonempty=True),
         participants=participants,
         messages=messages,
         label=_binary(obj.get("label"), "label"),
