@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
 
 from groomwatch.data.record import RecordError, conversation_from_dict
 from groomwatch.serving import reports, stats
@@ -18,6 +19,7 @@ from groomwatch.serving.schemas import (
     StreamMessageIn,
     StreamResult,
 )
+from groomwatch.serving.scoring import ScoreJob
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "no or unknown API key / session"},
@@ -41,12 +43,12 @@ Overseer = Annotated[Principal, Depends(require("auditor", "lead", "admin"))]
 
 
 @router.post("/conversations/score", response_model=ScoreResponse, tags=["scoring"])
-def score(
+async def score(
     request: Request,
     body: Annotated[BatchIn | ConversationIn, Body()],
     principal: Client,
     explain: Annotated[bool, Query(description="contributions for unflagged ones too")] = False,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """Score one conversation or a batch. Flagged ones are stored and queued (``review_id``);
     unflagged ones are never written anywhere. Answers only after the flags are committed.
     Per-message contributions come with every flagged conversation (and, with ``explain``,
@@ -58,8 +60,10 @@ def score(
     if len(items) > settings.max_batch:
         raise HTTPException(413, f"batch of {len(items)} conversations; "
                                  f"the limit is {settings.max_batch}")
-    conversations = [to_conversation(item, settings) for item in items]
-    return {"results": request.app.state.scorer.score(principal.name, conversations, explain)}
+    job = ScoreJob(principal.name, [to_conversation(item, settings) for item in items], explain)
+    # Built here, not by FastAPI from response_model: the results are made by this code, so
+    # validating them again on every request would only cost time.
+    return JSONResponse({"results": await request.app.state.batcher.score(job)})
 
 
 @router.post("/streams/{conversation_id}/messages", response_model=StreamResult,

@@ -21,6 +21,7 @@ from groomwatch.errors import ConfigError
 from groomwatch.models.base import Detector
 from groomwatch.serving import api, retention, web
 from groomwatch.serving.auth import ApiKeyCache
+from groomwatch.serving.batcher import ScoringBatcher
 from groomwatch.serving.counters import CounterBuffer
 from groomwatch.serving.db import Database
 from groomwatch.serving.limits import BodySizeLimit, RateLimiter
@@ -62,10 +63,12 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     retention.purge(db, settings.retention_days, actor="startup")
     counts = CounterBuffer(db)
     streams = Streams(detector, db, settings, counts)
+    batcher = ScoringBatcher(Scorer(detector, db, settings, counts))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
         yield
+        batcher.close()
         streams.close()
         counts.flush(force=True)
         db.dispose()
@@ -78,7 +81,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     app.state.detector = detector
     app.state.counts = counts
     app.state.api_keys = ApiKeyCache(db)
-    app.state.scorer = Scorer(detector, db, settings, counts)
+    app.state.batcher = batcher
     app.state.streams = streams
     app.state.rate_limiter = RateLimiter(settings.rate_per_second, settings.rate_burst)
     app.state.metrics = Metrics()

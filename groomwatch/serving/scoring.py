@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -35,6 +36,7 @@ def queue_review(
     session: Session, settings: Settings, client: str, conversation: Conversation, score: float,
     threshold: float, contributions: Sequence[float], origin: str,
 ) -> Review:
+    """Add a flagged conversation to the queue; the caller counts flags in the same transaction."""
     review = Review(
         client=client, conversation_id=conversation.conversation_id, origin=origin,
         score=score, threshold=threshold, language=conversation.language, created_at=utcnow(),
@@ -42,8 +44,16 @@ def queue_review(
         content=stored_content(conversation, contributions),
     )
     session.add(review)
-    counters.add(session, counters.FLAGGED)
     return review
+
+
+@dataclass(frozen=True)
+class ScoreJob:
+    """One request's conversations: what a client sent and whether it wants every explanation."""
+
+    client: str
+    conversations: Sequence[Conversation]
+    explain: bool = False
 
 
 class Scorer:
@@ -54,37 +64,41 @@ class Scorer:
         self.settings = settings
         self.counts = counts
 
-    def score(self, client: str, conversations: Sequence[Conversation],
-              explain: bool = False) -> list[dict[str, Any]]:
-        """Score, then commit every flag in one transaction before anything is returned.
+    def score(self, jobs: Sequence[ScoreJob]) -> list[list[dict[str, Any]]]:
+        """Score every job's conversations in one detector call, then commit every flag in one
+        transaction before anything is returned; one result list per job.
 
         Contributions are computed for flagged conversations (they are stored for review) and,
-        with ``explain``, for the unflagged ones too.
+        for jobs that ask to ``explain``, for the unflagged ones too.
         """
         threshold = float(self.detector.threshold)
-        scores = [float(p) for p in self.detector.predict_proba(conversations)]
+        items = [(job, conv) for job in jobs for conv in job.conversations]
+        scores = [float(p) for p in self.detector.predict_proba([conv for _, conv in items])]
         flagged = [score >= threshold for score in scores]
         contributions = [
-            self.detector.score_messages(c).tolist() if flag or explain else None
-            for c, flag in zip(conversations, flagged, strict=True)
+            self.detector.score_messages(conv).tolist() if flag or job.explain else None
+            for (job, conv), flag in zip(items, flagged, strict=True)
         ]
-        self.counts.add(counters.SCORED, len(conversations))
-        reviews: list[Review | None] = [None] * len(conversations)
+        self.counts.add(counters.SCORED, len(items))
+        review_ids: list[int | None] = [None] * len(items)
         if any(flagged):
             with self.db.transaction() as session:
                 self.counts.write_into(session)
-                for i, conv in enumerate(conversations):
-                    if flagged[i]:
-                        reviews[i] = queue_review(session, self.settings, client, conv,
-                                                  scores[i], threshold, contributions[i], "batch")
+                counters.add(session, counters.FLAGGED, sum(flagged))
+                reviews = {
+                    i: queue_review(session, self.settings, job.client, conv, scores[i],
+                                    threshold, contributions[i], "batch")
+                    for i, (job, conv) in enumerate(items) if flagged[i]
+                }
                 session.flush()
-                review_ids = [r.id if r else None for r in reviews]
+                for i, review in reviews.items():
+                    review_ids[i] = review.id
         else:
-            review_ids = reviews
             self.counts.flush()
-        return [
+        results = iter(
             {"conversation_id": conv.conversation_id, "score": score, "threshold": threshold,
              "flagged": flag, "review_id": review_id, "contributions": contrib}
-            for conv, score, flag, review_id, contrib in zip(
-                conversations, scores, flagged, review_ids, contributions, strict=True)
-        ]
+            for (_, conv), score, flag, review_id, contrib in zip(
+                items, scores, flagged, review_ids, contributions, strict=True)
+        )
+        return [[next(results) for _ in job.conversations] for job in jobs]

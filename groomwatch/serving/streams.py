@@ -105,9 +105,10 @@ class Streams:
         contributions = self.detector.score_messages(conversation)
         with self.db.transaction() as session:
             self.counts.write_into(session)
+            counters.add(session, counters.FLAGGED)
+            counters.add(session, counters.STREAM_WARNINGS)
             review = queue_review(session, self.settings, client, conversation, score,
                                   self.rule.threshold, contributions, "stream")
-            counters.add(session, counters.STREAM_WARNINGS)
             session.flush()
             return review.id
 

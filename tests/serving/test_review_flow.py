@@ -90,7 +90,7 @@ def test_escalation_goes_to_a_lead_whose_verdict_is_final(client, app, chat, log
 
 
 def test_double_review_measures_agreement_and_reversals(client, app, chat, login):
-    app.state.scorer.settings = replace(app.state.settings, double_review_rate=1.0)
+    app.state.batcher.scorer.settings = replace(app.state.settings, double_review_rate=1.0)
     ids = _flag(client, chat, n=4)
     rita, sam, lena = login(app, "rita"), login(app, "sam"), login(app, "lena", "lead")
     first = {"confirm": "grooming_pattern", "dismiss": "benign"}
