@@ -75,6 +75,12 @@ def _records(n: int, seed: int) -> list[Conversation]:
     return convs
 
 
+@pytest.fixture(scope="session")
+def records():
+    """The builder of typed records, half of them grooming (test modules cannot import conftest)."""
+    return _records
+
+
 @pytest.fixture(autouse=True)
 def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2 with its smallest cost: the same code path, without 0.3 s per login in tests."""
