@@ -11,6 +11,7 @@ from groomwatch.data.split import split_conversations
 from groomwatch.data.synth import SynthConfig, generate
 from groomwatch.data.synth.audit import (
     SHALLOW_AUC_LIMIT,
+    AuditResult,
     count_terms,
     markers,
     run_audit,
@@ -32,6 +33,21 @@ def test_small_run_passes_the_audit(small_run):
     assert audit.shallow_auc <= SHALLOW_AUC_LIMIT
     assert audit.markers == []
     assert len(audit.top_words) == 20
+    assert audit.verdict == "passed"
+
+
+@pytest.mark.parametrize(("grooming", "benign"), [(3, 27), (40, 700), (90, 150)])
+def test_small_test_split_is_inconclusive_not_failed(grooming, benign):
+    """A handful of conversations cannot show a shortcut either way, even at AUC 0.9."""
+    audit = AuditResult(0.9, [], [], test_conversations=grooming + benign, test_grooming=grooming)
+    assert audit.verdict == "inconclusive"
+    assert f"{grooming} grooming and {benign} benign" in audit.inconclusive_reason
+
+
+def test_large_enough_test_split_can_fail():
+    audit = AuditResult(0.9, [], [], test_conversations=750, test_grooming=75)
+    assert audit.inconclusive_reason is None
+    assert audit.verdict == "FAILED"
 
 
 def _shout(conv: Conversation) -> Conversation:

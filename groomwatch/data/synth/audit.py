@@ -42,6 +42,10 @@ SHALLOW_AUC_LIMIT = 0.65
 MARKER_MIN_GROOMING = 0.20
 #: ... while in fewer than this share of benign ones
 MARKER_MAX_BENIGN = 0.01
+#: below these test-split counts the audit's figures are mostly chance (an AUC on a handful of
+#: grooming conversations, a "1% of benign" that means none), so it is reported as inconclusive
+MIN_TEST_GROOMING = 50
+MIN_TEST_BENIGN = 200
 
 _WORD = re.compile(r"\w+")
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf]")
@@ -191,6 +195,25 @@ class AuditResult:
     @property
     def passed(self) -> bool:
         return self.shallow_auc <= SHALLOW_AUC_LIMIT and not self.markers
+
+    @property
+    def inconclusive_reason(self) -> str | None:
+        """Why the test split is too small for a pass or fail; None when it is large enough."""
+        benign = self.test_conversations - self.test_grooming
+        if self.test_grooming >= MIN_TEST_GROOMING and benign >= MIN_TEST_BENIGN:
+            return None
+        return (
+            f"the test split holds {self.test_grooming} grooming and {benign} benign "
+            f"conversations; a meaningful audit needs at least {MIN_TEST_GROOMING} and "
+            f"{MIN_TEST_BENIGN}"
+        )
+
+    @property
+    def verdict(self) -> str:
+        """``passed``, ``FAILED`` or ``inconclusive`` (too small a sample to say)."""
+        if self.inconclusive_reason is not None:
+            return "inconclusive"
+        return "passed" if self.passed else "FAILED"
 
 
 def run_audit(

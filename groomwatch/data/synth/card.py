@@ -124,7 +124,9 @@ def _count_table(convs: Sequence[Conversation], key: str, title: str) -> str:
 def _audit_section(audit: AuditResult | None) -> str:
     if audit is None:
         return "Not run: the test split needs conversations of both labels."
-    verdict = "passed" if audit.passed else "**FAILED**"
+    verdict = {"passed": "passed", "FAILED": "**FAILED**"}.get(audit.verdict, audit.verdict)
+    if audit.inconclusive_reason is not None:
+        verdict += f" ({audit.inconclusive_reason}; the figures below are for information only)"
     markers = (
         "none"
         if not audit.markers

@@ -83,8 +83,9 @@ def synth(
     for name, path in paths.items():
         console.print(f"{name}: {len(splits[name])} conversations → {path}")
     if audit is not None:
-        verdict = "passed" if audit.passed else "FAILED"
         console.print(
-            f"shortcut audit {verdict}: shallow ROC-AUC {audit.shallow_auc:.3f}, "
+            f"shortcut audit {audit.verdict}: shallow ROC-AUC {audit.shallow_auc:.3f}, "
             f"{len(audit.markers)} marker term(s); card → {out / 'README.md'}"
         )
+        if audit.inconclusive_reason is not None:
+            console.print(f"  not meaningful at this size: {audit.inconclusive_reason}")
