@@ -28,8 +28,9 @@ def train(
         typer.Option(
             "--config",
             "-c",
-            help="A YAML config file, or a shipped config's name: tfidf, embedding, static, "
-            "finetune, exemplar. Default: the shipped config of --model, else tfidf.",
+            help="A YAML config file, a shipped config's name (tfidf, embedding, static, "
+            "finetune, exemplar) or the detector it trains (tfidf-lr, ...). "
+            "Default: the shipped config of --model, else tfidf.",
         ),
     ] = None,
     model: Annotated[

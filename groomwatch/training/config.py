@@ -85,7 +85,8 @@ def shipped_configs() -> list[str]:
 
 
 def resolve_config(name_or_path: str | Path) -> Path:
-    """A config file from a path, a path inside the package, or a shipped config's name."""
+    """A config file from a path, a path inside the package, a shipped config's name (``tfidf``)
+    or the name of the detector a shipped config trains (``tfidf-lr``), so neither is a trap."""
     candidates = [
         Path(name_or_path),
         Path(__file__).parents[1] / name_or_path,
@@ -94,9 +95,11 @@ def resolve_config(name_or_path: str | Path) -> Path:
     for candidate in candidates:
         if candidate.is_file():
             return candidate
+    if name_or_path in DETECTORS:
+        return shipped_config_for(str(name_or_path))
     raise ConfigError(
-        f"no config file {str(name_or_path)!r}; "
-        f"give a path or one of: {', '.join(shipped_configs())}"
+        f"no config file {str(name_or_path)!r}; give a path, a shipped config "
+        f"({', '.join(shipped_configs())}) or a detector ({', '.join(DETECTORS)})"
     )
 
 

@@ -34,6 +34,14 @@ def test_config_by_path_equals_config_by_name(tmp_path: Path):
     assert shipped_config_for("tfidf-lr").stem == "tfidf"
 
 
+@pytest.mark.parametrize("detector", DETECTORS)
+def test_a_detector_name_selects_the_shipped_config_that_trains_it(detector):
+    # `--config tfidf-lr` and `--config tfidf` are the same run: the naming is no trap.
+    config = load_config(detector)
+    assert config.model == detector
+    assert config == load_config(shipped_config_for(detector).stem)
+
+
 def test_overrides_replace_file_values_and_none_keeps_them():
     config = load_config("tfidf").with_overrides(seed=99, data=Path("elsewhere"), out=None)
     assert config.seed == 99
@@ -76,7 +84,7 @@ def test_cli_bad_config_prints_one_error_line_and_exits_2(tmp_path: Path, capsys
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["--config", "no-such-config"], "tfidf"),
+        (["--config", "no-such-config"], "tfidf-lr"),
         (["--config", "tfidf", "--model", "exemplar"], "drop --model"),
         (["--model", "no-such-model"], "no-such-model"),
     ],
