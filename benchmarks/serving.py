@@ -188,8 +188,9 @@ def main() -> None:
             server.terminate()
             server.wait()
     for name, load in (("scoring", scoring), ("batches", batched), ("streaming", streaming)):
-        print(f"{name}: {load.ok} ok in {load.seconds:.1f}s, errors {load.errors}, p50 "
-              f"{load.percentile(0.5) * 1000:.1f} ms, mean "
+        spread = "/".join(f"{load.percentile(p) * 1000:.1f}" for p in (0.5, 0.9, 0.99, 1))
+        print(f"{name}: {load.ok} ok in {load.seconds:.1f}s, errors {load.errors}, "
+              f"p50/p90/p99/max {spread} ms, mean "
               f"{statistics.fmean(load.latencies) * 1000:.1f} ms; server CPU "
               f"{load.server_cpu_seconds / load.ok * 1000:.2f} ms per request", file=sys.stderr)
     emit([

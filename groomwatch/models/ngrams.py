@@ -21,6 +21,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 _MULTIPLIER = np.uint64(1_000_003)
+#: From this many n-grams on, a hash-table lookup beats binary search (measured, 200k vocabulary).
+_HASH_TABLE_FROM = 800
 _SPACE, _BOUNDARY = 32, 0
 #: Words of one or more letters (scikit-learn's default drops chat's "u" and "r").
 WORD = re.compile(r"\w+")
@@ -75,9 +77,20 @@ class HashedNgramCounter(ABC):
         docs, hashes = self._ngrams(texts)
         if not len(self.vocabulary):
             return docs[:0], docs[:0]
-        idx = self._index.get_indexer(hashes)  # hash table; -1 for n-grams not in the vocabulary
+        idx = self._lookup(hashes)
         known = idx >= 0
         return docs[known], idx[known]
+
+    def _lookup(self, hashes: np.ndarray) -> np.ndarray:
+        """Each hash's position in the vocabulary, -1 if absent.
+
+        A binary search in the sorted vocabulary for a few hashes (one message: pandas spends
+        more time wrapping the array than looking it up), the hash table for many.
+        """
+        if len(hashes) >= _HASH_TABLE_FROM:
+            return self._index.get_indexer(hashes)
+        position = np.minimum(np.searchsorted(self.vocabulary, hashes), len(self.vocabulary) - 1)
+        return np.where(self.vocabulary[position] == hashes, position, -1)
 
     def _windows(self, units: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Hashes of every run of n consecutive ``units`` with one owner, n in the range."""

@@ -61,8 +61,8 @@ async def score(
         raise HTTPException(413, f"batch of {len(items)} conversations; "
                                  f"the limit is {settings.max_batch}")
     job = ScoreJob(principal.name, [to_conversation(item, settings) for item in items], explain)
-    # Built here, not by FastAPI from response_model: the results are made by this code, so
-    # validating them again on every request would only cost time.
+    # JSONResponse, not FastAPI's response_model check: the results are built by this code, and
+    # validating them again on every request would only cost time (the model is for /docs).
     return JSONResponse({"results": await request.app.state.batcher.score(job)})
 
 
@@ -71,7 +71,7 @@ async def score(
 async def stream_message(
     request: Request, conversation_id: str, body: StreamMessageIn,
     principal: Client,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """Append one message to a live conversation. The recent window is kept in memory only;
     when early warning fires, the conversation so far is stored and queued (once)."""
     # Runs on the event loop, not in a thread: the incremental window update is a fraction of
@@ -88,8 +88,8 @@ async def stream_message(
         })
     except RecordError as exc:
         raise HTTPException(422, str(exc)) from None
-    return request.app.state.streams.push(principal.name, conversation_id, record.messages[0],
-                                          body.role)
+    return JSONResponse(request.app.state.streams.push(principal.name, conversation_id,
+                                                       record.messages[0], body.role))
 
 
 @router.delete("/streams/{conversation_id}", status_code=204, tags=["streaming"])

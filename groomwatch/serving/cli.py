@@ -48,6 +48,7 @@ def serve(
     ),
 ) -> None:
     """Run the scoring API and reviewer web page (migrates the database and purges first)."""
+    import gc
     import logging
 
     import uvicorn
@@ -60,6 +61,10 @@ def serve(
                         retention_days=retention_days, double_review_rate=double_review_rate,
                         secure_cookies=not insecure_cookies)
     app = create_app(settings)
+    # The libraries and the model loaded so far live as long as the process; without this
+    # every full garbage collection walks them all (pauses of 60-200 ms were measured).
+    gc.collect()
+    gc.freeze()
     typer.echo(f"serving {model} on http://{host}:{port} (docs at /docs)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
