@@ -122,24 +122,23 @@ class CharNgramCounter(HashedNgramCounter):
         codes = np.frombuffer(
             ("\0".join(padded) + "\0").encode("utf-32-le"), dtype=np.uint32
         ).astype(np.uint64)
-        # prefix counts: spaces[k] / boundaries[k] = how many occur before position k
-        spaces = np.r_[0, np.cumsum(codes == _SPACE)]
-        boundaries = np.r_[0, np.cumsum(codes == _BOUNDARY)]
+        spaces, boundaries = _prefix_count(codes == _SPACE), _prefix_count(codes == _BOUNDARY)
         docs, hashes = [], []
         low, high = self.ngram_range
         for n in range(low, high + 1):
             count = len(codes) - n + 1
             if count <= 0:
                 continue
-            i = np.arange(count)
-            # inside one text, with a space only as the first or last character
-            valid = (boundaries[i + n] == boundaries[i]) & (
-                spaces[np.maximum(i + n - 1, i + 1)] == spaces[i + 1]
+            # inside one text (no boundary in it), with a space only as the first or last
+            # character (no space strictly inside): slices, so no index arrays are built
+            inner = max(n - 1, 1)
+            valid = (boundaries[n : n + count] == boundaries[:count]) & (
+                spaces[inner : inner + count] == spaces[1 : 1 + count]
             )
             h = np.full(count, np.uint64(n))
             for j in range(n):
                 h = h * _MULTIPLIER + codes[j : j + count]
-            docs.append(boundaries[i[valid]])
+            docs.append(boundaries[:count][valid])
             hashes.append(h[valid])
         if not hashes:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
@@ -155,6 +154,13 @@ class WordNgramCounter(HashedNgramCounter):
         hashes = np.fromiter(map(_stable_hash, words), dtype=np.uint64, count=len(words))
         owner = np.repeat(np.arange(len(texts)), [len(t) for t in tokens])
         return self._windows(hashes, owner)
+
+
+def _prefix_count(hits: np.ndarray) -> np.ndarray:
+    """``out[k]`` = how many of ``hits[:k]`` are true."""
+    out = np.zeros(len(hits) + 1, dtype=np.int64)
+    np.cumsum(hits, out=out[1:])
+    return out
 
 
 def _without_nul(texts: Sequence[str]) -> list[str]:
