@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
-from functools import cached_property
 
 from groomwatch.data.perturb import PERTURBATIONS, Perturbation
 from groomwatch.data.synth.config import NoiseConfig, SynthConfig
@@ -45,21 +44,26 @@ class WriterStyle:
     run_on: float
     tidy: bool
 
-    @cached_property
-    def letter_noise(self) -> tuple[tuple[Perturbation, float], ...]:
-        return self._active(_LETTER_NOISE)
+    #: the perturbations this writer applies, in order, skipping those at rate 0 (set on init;
+    #: plain attributes because render reads them for every message)
+    letter_noise: tuple[tuple[Perturbation, float], ...] = field(init=False, repr=False)
+    message_noise: tuple[tuple[Perturbation, float], ...] = field(init=False, repr=False)
 
-    @cached_property
-    def message_noise(self) -> tuple[tuple[Perturbation, float], ...]:
-        return self._active(_MESSAGE_NOISE)
-
-    def _active(self, names: tuple[str, ...]) -> tuple[tuple[Perturbation, float], ...]:
-        """The perturbations this writer applies, in order, skipping those at rate 0."""
-        return tuple((PERTURBATIONS[n], getattr(self, n)) for n in names if getattr(self, n) > 0)
+    def __post_init__(self) -> None:
+        for attribute, names in (
+            ("letter_noise", _LETTER_NOISE),
+            ("message_noise", _MESSAGE_NOISE),
+        ):
+            active = tuple(
+                (PERTURBATIONS[n], getattr(self, n)) for n in names if getattr(self, n) > 0
+            )
+            object.__setattr__(self, attribute, active)
 
 
 #: habits drawn the same way for every writer (leetspeak and tidiness are drawn apart)
-_DRAWN_RATES = tuple(f.name for f in fields(WriterStyle) if f.name not in ("tidy", "leet"))
+_DRAWN_RATES = tuple(
+    f.name for f in fields(WriterStyle) if f.init and f.name not in ("tidy", "leet")
+)
 
 
 def writer_style(rng: random.Random, noise: NoiseConfig) -> WriterStyle:

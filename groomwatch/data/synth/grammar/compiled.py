@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 #: the most wordings a part may have and still become a table
-MAX_WORDINGS = 400
+MAX_WORDINGS = 3000
 
 
 @dataclass(frozen=True)
