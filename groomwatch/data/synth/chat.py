@@ -85,12 +85,16 @@ def small_talk(rng: random.Random, first: int, stage: str | None = None) -> list
         if rng.random() < 0.5:
             turns.append(Turn(first, rng.choice(("react", "tell", "ask")), 0, stage))
         return turns
-    if roll < 0.75:
+    if roll < 0.72:
         reply = rng.choice(("react", "tell", "ask"))
         return [Turn(first, _statement(rng), 0, stage), Turn(other, reply, 0, stage)]
-    if roll < 0.9:
+    if roll < 0.86:
         return [Turn(first, "react", 0, stage)]
-    return [Turn(first, "brb", 0, stage), Turn(first, rng.choice(("react", "tell")), 0, stage)]
+    if roll < 0.94:
+        return [Turn(first, "brb", 0, stage), Turn(first, rng.choice(("react", "tell")), 0, stage)]
+    # the other took a while to answer: "hello?", "you there?"
+    answer = rng.choice(("react", "tell", "brb"))
+    return [Turn(first, "nudge", 0, stage), Turn(other, answer, 0, stage)]
 
 
 def closing(rng: random.Random, leaver: int, move: str = "bye") -> list[Turn]:

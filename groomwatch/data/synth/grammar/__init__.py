@@ -15,7 +15,7 @@ import random
 import re
 from functools import cache, lru_cache
 
-from groomwatch.data.synth.grammar.compiled import Choice, Compiler, Ref, emit
+from groomwatch.data.synth.grammar.compiled import Choice, Compiler, Ref, Table, emit
 from groomwatch.data.synth.grammar.shared import SHARED
 from groomwatch.errors import ConfigError
 
@@ -37,6 +37,7 @@ MOVES = (
     "bye",
     "brb",
     "change_subject",
+    "nudge",
     # behaviour shared by grooming and its benign look-alikes
     "ask_age",
     "say_age",
@@ -109,6 +110,12 @@ class Grammar:
             raise ConfigError(f"grammar {language}: missing moves {', '.join(missing)}")
         compiler = Compiler(self._rules)
         self._compiled = {name: compiler.rule(name) for name in self._rules}
+        #: rules that became one table, with every wording already tidied: a single draw
+        self._tidy = {
+            name: Table(tuple(map(_tidy, node.texts)), node.cumulative)
+            for name, node in self._compiled.items()
+            if isinstance(node, Table)
+        }
         # the same wordings recur all the time: cache where their abbreviable words are
         self._split_abbreviable = (
             lru_cache(maxsize=1 << 15)(
@@ -135,10 +142,12 @@ class Grammar:
 
     def expand(self, name: str, rng: random.Random, context: dict[str, str] | None = None) -> str:
         """One wording of ``name`` with single spaces and no space before punctuation."""
+        table = self._tidy.get(name)
+        if table is not None:
+            return table.draw(rng)
         out: list[str] = []
         emit(self._compiled[name], self._compiled, rng, context or {}, out)
-        text = " ".join("".join(out).split())
-        return text.replace(" ,", ",").replace(" .", ".")
+        return _tidy("".join(out))
 
     def abbreviate(self, text: str, rng: random.Random, rate: float) -> str:
         """Replace words by their chat abbreviations ("you" -> "u"), each with probability rate."""
@@ -152,6 +161,11 @@ class Grammar:
             if rng.random() < rate:
                 parts[i] = self.abbreviations[parts[i]]
         return "".join(parts)
+
+
+def _tidy(text: str) -> str:
+    """Single spaces, none before a comma or full stop."""
+    return " ".join(text.split()).replace(" ,", ",").replace(" .", ".")
 
 
 def _parse(template: str, rule: str) -> tuple:
