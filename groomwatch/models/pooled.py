@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any, Self
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from groomwatch.data.record import Conversation, Message
 from groomwatch.models.base import Detector, WindowScorer, conversation_labels
-from groomwatch.models.calibration import METHODS, Calibrator, fit_calibrator
+from groomwatch.models.calibration import Calibrator, fit_calibrator
 from groomwatch.models.embedders import Embedder, encode_unique
-from groomwatch.models.params import choice, positive_float, positive_int
+from groomwatch.models.linear_head import LogisticHead
+from groomwatch.models.params import positive_int
 
 WEIGHTS_FILE = "linear.npz"
 
@@ -39,11 +39,7 @@ class PooledEmbeddingDetector(Detector):
         seed: int = 0,
     ) -> None:
         self.messages_per_chunk = positive_int("messages_per_chunk", messages_per_chunk)
-        self.C = positive_float("C", C)
-        self.class_weight = choice("class_weight", class_weight, ("balanced", None))
-        self.max_iter = positive_int("max_iter", max_iter)
-        self.calibration = choice("calibration", calibration, METHODS)
-        self.seed = seed
+        self.head = LogisticHead(C, class_weight, max_iter, calibration, seed)
         self.coef: np.ndarray | None = None
         self.intercept = 0.0
         self.calibrator: Calibrator | None = None
@@ -51,11 +47,7 @@ class PooledEmbeddingDetector(Detector):
     def get_params(self) -> dict[str, Any]:
         return {
             "messages_per_chunk": self.messages_per_chunk,
-            "C": self.C,
-            "class_weight": self.class_weight,
-            "max_iter": self.max_iter,
-            "calibration": self.calibration,
-            "seed": self.seed,
+            **self.head.params(),
         }
 
     @property
@@ -72,13 +64,11 @@ class PooledEmbeddingDetector(Detector):
         # little), then fold the scaling into the weights: scoring stays linear in the raw
         # pooled vector, which keeps message shares and the running-mean window exact.
         mean, scale = vectors.mean(axis=0), vectors.std(axis=0) + 1e-6
-        model = LogisticRegression(
-            C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, random_state=self.seed
-        ).fit((vectors - mean) / scale, y_train)
+        model = self.head.fit((vectors - mean) / scale, y_train)
         self.coef = model.coef_[0] / scale
         self.intercept = float(model.intercept_[0] - mean @ self.coef)
         self.calibrator = fit_calibrator(
-            self.decision_function(validation), y_val, self.calibration
+            self.decision_function(validation), y_val, self.head.calibration
         )
         return self
 

@@ -19,13 +19,13 @@ import joblib
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.linear_model import LogisticRegression
 
 from groomwatch.data.record import Conversation, Message
 from groomwatch.models.base import Detector, WindowScorer, conversation_labels
-from groomwatch.models.calibration import METHODS, Calibrator, fit_calibrator
+from groomwatch.models.calibration import Calibrator, fit_calibrator
+from groomwatch.models.linear_head import LogisticHead
 from groomwatch.models.ngrams import CharNgramCounter, HashedNgramCounter, WordNgramCounter
-from groomwatch.models.params import choice, ngram_range, positive_float, positive_int
+from groomwatch.models.params import ngram_range, positive_int
 
 STATE_FILE = "tfidf_lr.joblib"
 
@@ -49,11 +49,7 @@ class TfidfLogisticDetector(Detector):
         self.char_ngrams = ngram_range("char_ngrams", char_ngrams)
         self.min_df = positive_int("min_df", min_df)
         self.max_features = positive_int("max_features", max_features)
-        self.C = positive_float("C", C)
-        self.class_weight = choice("class_weight", class_weight, ("balanced", None))
-        self.max_iter = positive_int("max_iter", max_iter)
-        self.calibration = choice("calibration", calibration, METHODS)
-        self.seed = seed
+        self.head = LogisticHead(C, class_weight, max_iter, calibration, seed)
         self.blocks: list[_Block] = []
         self.intercept = 0.0
         self.calibrator: Calibrator | None = None
@@ -64,11 +60,7 @@ class TfidfLogisticDetector(Detector):
             "char_ngrams": list(self.char_ngrams),
             "min_df": self.min_df,
             "max_features": self.max_features,
-            "C": self.C,
-            "class_weight": self.class_weight,
-            "max_iter": self.max_iter,
-            "calibration": self.calibration,
-            "seed": self.seed,
+            **self.head.params(),
         }
 
     # -- learning ------------------------------------------------------------------------------
@@ -84,9 +76,7 @@ class TfidfLogisticDetector(Detector):
         ]
         counts = [owner @ vectorizer.fit_transform(texts) for vectorizer in vectorizers]
         self.blocks = [_Block(v, _smooth_idf(c)) for v, c in zip(vectorizers, counts, strict=True)]
-        model = LogisticRegression(
-            C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, random_state=self.seed
-        ).fit(self._tfidf(counts), y_train)
+        model = self.head.fit(self._tfidf(counts), y_train)
         offset = 0
         for block in self.blocks:
             size = len(block.idf)
@@ -94,7 +84,7 @@ class TfidfLogisticDetector(Detector):
             offset += size
         self.intercept = float(model.intercept_[0])
         self.calibrator = fit_calibrator(
-            self.decision_function(validation), y_val, self.calibration
+            self.decision_function(validation), y_val, self.head.calibration
         )
         return self
 
