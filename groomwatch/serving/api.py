@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from groomwatch.data.record import RecordError, conversation_from_dict
 from groomwatch.serving import reports, stats
-from groomwatch.serving.auth import Principal, require
+from groomwatch.serving.auth import Principal, authenticate, require
 from groomwatch.serving.limits import to_conversation
 from groomwatch.serving.schemas import (
     BatchIn,
@@ -31,9 +31,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/v1", responses=ERRORS)
 
 
-async def _client(request: Request,
-                  principal: Annotated[Principal, Depends(require("client"))]) -> Principal:
-    """An API client within its rate limit."""
+async def _client(request: Request) -> Principal:
+    """An API client within its rate limit (one dependency, not two: this runs per message)."""
+    principal = await authenticate(request, ("client",))
     request.app.state.rate_limiter.check(principal.name)
     return principal
 

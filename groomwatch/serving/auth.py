@@ -148,26 +148,32 @@ def session_user(request: Request) -> Principal | None:
     return Principal(name=user.name, role=user.role, user_id=user.id, csrf_token=csrf)
 
 
+async def authenticate(request: Request, roles: tuple[str, ...]) -> Principal:
+    """The API client (bearer key) or logged-in user behind a request, if its role is in
+    ``roles``; 401 or 403 with the reason otherwise."""
+    key = _bearer(request)
+    if key:
+        keys: ApiKeyCache = request.app.state.api_keys
+        client = keys.cached(key) or await run_in_threadpool(keys.lookup, key)
+        if client is None:
+            raise HTTPException(401, "unknown API key")
+        principal = Principal(name=client, role="client")
+    else:
+        principal = await run_in_threadpool(session_user, request)
+    if principal is None:
+        raise HTTPException(401, "log in or send an API key (Authorization: Bearer KEY)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    if principal.role not in roles:
+        raise HTTPException(403, f"role {principal.role!r} may not do this; needs one of: "
+                                 f"{', '.join(roles)}")
+    return principal
+
+
 def require(*roles: str):
     """A FastAPI dependency admitting an API client (role ``client``) or a user with a role."""
 
     async def dependency(request: Request) -> Principal:
-        key = _bearer(request)
-        if key:
-            keys: ApiKeyCache = request.app.state.api_keys
-            client = keys.cached(key) or await run_in_threadpool(keys.lookup, key)
-            if client is None:
-                raise HTTPException(401, "unknown API key")
-            principal = Principal(name=client, role="client")
-        else:
-            principal = await run_in_threadpool(session_user, request)
-        if principal is None:
-            raise HTTPException(401, "log in or send an API key (Authorization: Bearer KEY)",
-                                headers={"WWW-Authenticate": "Bearer"})
-        if principal.role not in roles:
-            raise HTTPException(403, f"role {principal.role!r} may not do this; needs one of: "
-                                     f"{', '.join(roles)}")
-        return principal
+        return await authenticate(request, roles)
 
     return dependency
 
