@@ -62,6 +62,8 @@ SUBSTITUTIONS = [
     ("--port 5000", "--port {ui_port}", "a free port"),
     ("--port 8000", "--port {review_port}", "a free port"),
 ]
+#: The Makefile's demo size, and the one run here.
+DEMO_SIZE = ("--n 3000", "--n 600")
 #: Commands that start a server, with the path that answers 200 once it is up.
 SERVERS = {"groomwatch serve": "/health", "mlflow ui": "/health", "mlflow models serve": "/ping"}
 #: Small hand-written corpora in the importers' formats (never real chats).
@@ -320,7 +322,7 @@ def walk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walk]:
     walk = Walk(work, command_env(work), values)
     offline = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
     for line in demo_recipe():
-        walk.demo.append(walk.run(line.replace("--n 3000", "--n 600"), env=walk.env | offline))
+        walk.demo.append(walk.run(line.replace(*DEMO_SIZE), env=walk.env | offline))
         assert walk.demo[-1].returncode == 0, walk.demo[-1].output
     prepare_inputs(walk)
     for block in BLOCKS:
@@ -343,6 +345,13 @@ def test_every_readme_command_is_run_here_or_named_elsewhere() -> None:
     assert "make test" in (ROOT / ".ci/run").read_text().splitlines()
     notebooks_test = (ROOT / "tests/test_notebooks.py").read_text()
     assert "README" in notebooks_test and "jupyter execute" in notebooks_test
+
+
+def test_every_substitution_still_applies() -> None:
+    """A substitution whose README text is gone would hide that the README changed."""
+    searched = "\n".join([*COMMANDS, OTHER_BLOCKS["yaml"]])
+    assert [text for text, _, _ in SUBSTITUTIONS if text not in searched] == []
+    assert any(DEMO_SIZE[0] in line for line in demo_recipe())
 
 
 def test_make_targets_and_commands_named_in_prose_exist() -> None:
