@@ -28,6 +28,10 @@ from groomwatch.models.ngrams import CharNgramCounter, HashedNgramCounter, WordN
 from groomwatch.models.params import ngram_range, positive_int
 
 STATE_FILE = "tfidf_lr.joblib"
+#: Conversations scored together: enough to spread numpy's per-call cost, few enough that the
+#: (conversation, n-gram) hash table stays in the CPU cache (64 measured fastest: 2.5-2.7k
+#: conversations/s, against 1.2k for one table over 2,000 conversations).
+SCORING_CHUNK = 64
 
 
 class TfidfLogisticDetector(Detector):
@@ -91,7 +95,12 @@ class TfidfLogisticDetector(Detector):
     # -- scoring -------------------------------------------------------------------------------
     def decision_function(self, conversations: Sequence[Conversation]) -> np.ndarray:
         """The uncalibrated logit per conversation (what calibration maps to a probability)."""
-        return self._logits_and_shares(conversations)[0]
+        self._check_fitted()
+        chunks = [
+            self._logits(conversations[start : start + SCORING_CHUNK])[0]
+            for start in range(0, len(conversations), SCORING_CHUNK)
+        ]
+        return np.concatenate(chunks) if chunks else np.zeros(0)
 
     def predict_proba(self, conversations: Sequence[Conversation]) -> np.ndarray:
         return self.calibrator(self.decision_function(conversations))
@@ -99,37 +108,39 @@ class TfidfLogisticDetector(Detector):
     def score_messages(self, conversation: Conversation) -> np.ndarray:
         """Each message's exact share of the logit: the messages' shares plus the intercept
         give the conversation's uncalibrated logit."""
-        return self._logits_and_shares([conversation])[1]
-
-    def _logits_and_shares(
-        self, conversations: Sequence[Conversation]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Each conversation's logit and each message's share of it, from n-gram occurrences.
-
-        A conversation's logit is the intercept plus, per block, ``(counts·idf)·coef`` over
-        ``‖counts·idf‖``. The numerator is a sum over n-gram occurrences, so each message's
-        share is its own occurrences' weights over the conversation's norm. Working on the
-        occurrence arrays directly (no sparse matrices) makes one conversation at a time nearly
-        as cheap per conversation as a large batch, which is how the review service scores.
-        """
         self._check_fitted()
+        return self._logits([conversation], shares=True)[1]
+
+    def _logits(
+        self, conversations: Sequence[Conversation], shares: bool = False
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Each conversation's logit and, with ``shares``, each message's share of it.
+
+        Per block, a conversation contributes ``(counts·idf)·coef / ‖counts·idf‖``. The
+        numerator is a sum over n-gram occurrences, so a message's share is its own
+        occurrences' weights over its conversation's norm; only the norm needs counts per
+        (conversation, n-gram), taken from a hash table. No sparse matrix is built, so one
+        conversation costs little more than its share of a batch: the review service scores
+        conversations as they arrive.
+        """
         texts, conversation_of = _messages(conversations)
-        shares = np.zeros(len(texts))
+        n = len(conversations)
+        logits = np.full(n, self.intercept)
+        message_shares = np.zeros(len(texts)) if shares else None
         for block in self.blocks:
             message, ngram = block.vectorizer.occurrences(texts)
             owner = conversation_of[message]
-            # counts per (conversation, n-gram) give the norm of each conversation's vector
-            codes, pair = pd.factorize(owner * len(block.idf) + ngram)  # hash table, not a sort
-            count = np.bincount(codes, minlength=len(pair))
-            weight = count * block.idf[pair % len(block.idf)]
-            norm = np.sqrt(np.bincount(pair // len(block.idf), weight * weight,
-                                       minlength=len(conversations)))
+            size = len(block.idf)
+            codes, pairs = pd.factorize(owner * size + ngram)
+            tfidf = np.bincount(codes, minlength=len(pairs)) * block.idf[pairs % size]
+            norm = np.sqrt(np.bincount(pairs // size, tfidf * tfidf, minlength=n))
             norm[norm == 0] = 1.0
-            dot = np.bincount(message, block.idf[ngram] * block.coef[ngram], minlength=len(texts))
-            shares += dot / norm[conversation_of]
-        logits = self.intercept + np.bincount(conversation_of, shares,
-                                              minlength=len(conversations))
-        return logits, shares
+            weights = block.idf[ngram] * block.coef[ngram]
+            logits += np.bincount(owner, weights, minlength=n) / norm
+            if message_shares is not None:
+                message_shares += (np.bincount(message, weights, minlength=len(texts))
+                                   / norm[conversation_of])
+        return logits, message_shares
 
     def window_scorer(self, window: int = 50) -> WindowScorer:
         self._check_fitted()
