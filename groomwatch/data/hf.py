@@ -87,11 +87,12 @@ def row_to_conversation(row: dict[str, Any]) -> Conversation:
     """Rebuild (and validate) a record from a dataset or Parquet row."""
 
     def unpack(item: dict[str, Any]) -> dict[str, Any]:
-        rest = {k: v for k, v in item.items() if k != "extra_json"}
-        return {**rest, **_load(item.get("extra_json"))}
+        record = dict(item)
+        extra = record.pop("extra_json", None)
+        return {**record, **_load(extra)} if extra else record
 
-    record = unpack({k: v for k, v in row.items() if k != "meta_json"})
-    record["meta"] = _load(row.get("meta_json"))
+    record = unpack(row)
+    record["meta"] = _load(record.pop("meta_json", None))
     record["participants"] = [unpack(p) for p in row["participants"]]
     record["messages"] = [unpack(m) for m in row["messages"]]
     return conversation_from_dict(record)

@@ -89,12 +89,12 @@ class Conversation:
         return conversation_to_dict(self)
 
 
-_CONVERSATION_KEYS = (
+_CONVERSATION_KEYS = frozenset((
     "conversation_id", "label", "language", "source", "platform", "meta",
     "participants", "messages",
-)
-_PARTICIPANT_KEYS = ("author_id", "role", "offender")
-_MESSAGE_KEYS = ("author_id", "text", "timestamp", "grooming", "stage")
+))
+_PARTICIPANT_KEYS = frozenset(("author_id", "role", "offender"))
+_MESSAGE_KEYS = frozenset(("author_id", "text", "timestamp", "grooming", "stage"))
 
 
 def _kind(value: Any) -> str:
@@ -157,7 +157,9 @@ def _list(value: Any, path: str) -> list:
     return value
 
 
-def _extra(obj: dict, known: tuple[str, ...]) -> dict[str, Any]:
+def _extra(obj: dict, known: frozenset[str]) -> dict[str, Any]:
+    if obj.keys() <= known:  # the usual case, checked in C
+        return {}
     return {k: v for k, v in obj.items() if k not in known}
 
 
