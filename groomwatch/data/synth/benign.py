@@ -17,9 +17,11 @@ from groomwatch.data.synth.chat import (
     OPENING_MOVES,
     Turn,
     closing,
+    edges,
     fit,
     move_share,
     opening,
+    pick,
     reply_style,
     small_talk,
     styled_reply,
@@ -123,11 +125,12 @@ SCENARIOS: dict[str, Scenario] = {
             "adults_flirting",
             _adults,
             (
-                (0, "flirt", ("flirt", "react", "thanks")),
-                (1, "flirt", ("flirt", "react")),
+                (0, "flirt", ("flirt", "react", "thanks", "intimate")),
+                (1, "flirt", ("flirt", "react", "intimate")),
                 (0, "date", ("agree", "unsure", "refuse")),
                 (0, "intimate", ("intimate", "flirt", "react")),
                 (1, "intimate", ("intimate", "react")),
+                (1, "intimate", ("intimate", "flirt", "agree")),
                 (0, "ask_age", ("say_age",)),
                 (0, "compliment", ("thanks", "flirt")),
                 (0, "ask_photo", ("send_photo", "refuse")),
@@ -137,6 +140,7 @@ SCENARIOS: dict[str, Scenario] = {
                 (0, "arrange_meet", ("agree", "unsure")),
                 (0, "pickup", ("agree", "thanks")),
                 (1, "delete_it", ("agree", "react")),
+                (0, "adult_ask", ("adult_tell", "tell")),
             ),
         ),
         Scenario(
@@ -183,6 +187,7 @@ SCENARIOS: dict[str, Scenario] = {
                 (0, "compliment", ("thanks", "react")),
                 (0, "arrange_meet", ("agree", "unsure")),
                 (0, "gift", ("thanks",)),
+                (0, "adult_ask", ("adult_tell", "tell")),
             ),
         ),
         Scenario(
@@ -211,6 +216,35 @@ SCENARIOS: dict[str, Scenario] = {
                 (0, "move_app", ("agree", "unsure", "refuse")),
                 (0, "change_subject", ("tell", "story")),
                 (0, "life_talk", ("life_talk", "react", "story")),
+                (0, "adult_ask", ("adult_tell", "tell")),
+                (1, "adult_ask", ("adult_tell", "story")),
+            ),
+        ),
+        Scenario(
+            "drifting_chat",
+            _strangers,
+            (
+                (0, "nudge", ("hello", "react", "brb", "fine", "adult_tell")),
+                (1, "nudge", ("hello", "react", "brb")),
+                (0, "howru", ("fine", "react", "howru")),
+                (1, "hello", ("hello", "howru", "react")),
+                (0, "ask", ("tell", "unsure", "react")),
+                (1, "adult_ask", ("adult_tell", "unsure")),
+                (0, "brb", ("agree", "react")),
+                (1, "react", ("react", "agree")),
+            ),
+        ),
+        Scenario(
+            "adults_chatting",
+            _strangers,
+            (
+                (0, "adult_ask", ("adult_tell", "tell", "unsure")),
+                (1, "adult_ask", ("adult_tell", "story")),
+                (0, "adult_tell", ("adult_tell", "react", "adult_ask", "agree")),
+                (1, "adult_tell", ("adult_tell", "react", "adult_ask")),
+                (0, "life_talk", ("life_talk", "react", "adult_tell")),
+                (0, "ask", ("tell", "adult_tell", "story")),
+                (1, "change_subject", ("adult_tell", "tell")),
             ),
         ),
         Scenario(
@@ -233,7 +267,7 @@ def benign_script(rng: random.Random, scenario: Scenario, n: int) -> list[Turn]:
     """Exactly ``n`` turns of one benign conversation."""
     first = 0 if rng.random() < 0.7 else 1
     start = opening(rng, first)
-    end = closing(rng, rng.randrange(2))
+    start, end = edges(start, closing(rng, rng.randrange(2)), n)
     target = max(2, n - len(start) - len(end))
     share = move_share(rng) if scenario.beats else 0.0
     style = reply_style(rng)
@@ -242,6 +276,6 @@ def benign_script(rng: random.Random, scenario: Scenario, n: int) -> list[Turn]:
         if not scenario.beats or (len(middle) >= OPENING_MOVES * 2 and rng.random() >= share):
             middle += small_talk(rng, rng.randrange(2))
             continue
-        speaker, move, replies = rng.choice(scenario.beats)
+        speaker, move, replies = pick(rng, scenario.beats)
         middle += [Turn(speaker, move), Turn(1 - speaker, styled_reply(rng, style, replies)[1])]
     return fit(middle, start, end, n)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import random
 from bisect import bisect
+from collections.abc import Sequence
 from itertools import accumulate
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
+
+T = TypeVar("T")
 
 
 class Turn(NamedTuple):
@@ -18,6 +21,11 @@ class Turn(NamedTuple):
     move: str
     grooming: int = 0
     stage: str | None = None
+
+
+def pick(rng: random.Random, options: Sequence[T]) -> T:
+    """``rng.choice`` without its bit-by-bit rejection loop: scripts pick a lot, this is faster."""
+    return options[int(rng.random() * len(options))]
 
 
 #: scenario moves (each with its answer) that open every script's middle, before any small talk
@@ -53,11 +61,13 @@ def styled_reply(
     """The kind of an answer and its move; ``fitting`` are open answers that suit the question."""
     kind = REPLY_KINDS[min(bisect(style, rng.random() * style[-1]), len(REPLY_KINDS) - 1)]
     if kind == "open":
-        return kind, rng.choice(fitting or ("c_open", "agree", "react"))
+        # a plain "ok", "yeah", "nice" fits almost any question, in any kind of chat
+        generic = not fitting or rng.random() < 0.3
+        return kind, pick(rng, ("c_open", "agree", "react") if generic else fitting)
     if kind == "hesitant":
-        return kind, rng.choice(("c_hesitant", "unsure"))
+        return kind, pick(rng, ("c_hesitant", "unsure"))
     if kind == "resistant":
-        return kind, rng.choice(("c_resist", "refuse"))
+        return kind, pick(rng, ("c_resist", "refuse"))
     return kind, "change_subject"
 
 
@@ -68,7 +78,7 @@ def opening(rng: random.Random, first: int) -> list[Turn]:
     if roll < 0.5:
         turns += [Turn(other, "hello"), Turn(first, "howru"), Turn(other, "fine")]
     elif roll < 0.8:
-        turns.append(Turn(other, rng.choice(("hello", "howru", "react"))))
+        turns.append(Turn(other, pick(rng, ("hello", "howru", "react"))))
     return turns
 
 
@@ -83,17 +93,17 @@ def small_talk(rng: random.Random, first: int, stage: str | None = None) -> list
     if roll < 0.4:
         turns = [Turn(first, "ask", 0, stage), Turn(other, _statement(rng), 0, stage)]
         if rng.random() < 0.5:
-            turns.append(Turn(first, rng.choice(("react", "tell", "ask")), 0, stage))
+            turns.append(Turn(first, pick(rng, ("react", "tell", "ask")), 0, stage))
         return turns
     if roll < 0.72:
-        reply = rng.choice(("react", "tell", "ask"))
+        reply = pick(rng, ("react", "tell", "ask"))
         return [Turn(first, _statement(rng), 0, stage), Turn(other, reply, 0, stage)]
     if roll < 0.86:
         return [Turn(first, "react", 0, stage)]
     if roll < 0.94:
-        return [Turn(first, "brb", 0, stage), Turn(first, rng.choice(("react", "tell")), 0, stage)]
+        return [Turn(first, "brb", 0, stage), Turn(first, pick(rng, ("react", "tell")), 0, stage)]
     # the other took a while to answer: "hello?", "you there?"
-    answer = rng.choice(("react", "tell", "brb"))
+    answer = pick(rng, ("react", "tell", "brb"))
     return [Turn(first, "nudge", 0, stage), Turn(other, answer, 0, stage)]
 
 
@@ -104,7 +114,16 @@ def closing(rng: random.Random, leaver: int, move: str = "bye") -> list[Turn]:
         return []
     if roll < 0.7:
         return [Turn(leaver, move)]
-    return [Turn(leaver, move), Turn(1 - leaver, rng.choice(("bye", "react", "agree")))]
+    return [Turn(leaver, move), Turn(1 - leaver, pick(rng, ("bye", "react", "agree")))]
+
+
+def edges(
+    opening_turns: list[Turn], closing_turns: list[Turn], n: int
+) -> tuple[list[Turn], list[Turn]]:
+    """A short chat is a window cut from a longer exchange: greetings and goodbyes take at most
+    a quarter of its ``n`` turns."""
+    cap = max(1, n // 4)
+    return opening_turns[:cap], closing_turns[:cap]
 
 
 def fit(

@@ -28,6 +28,8 @@ SCENARIOS = (
     "friends_photos",
     "customer_support",
     "new_acquaintances",
+    "drifting_chat",
+    "adults_chatting",
     "chitchat",
 )
 
@@ -81,6 +83,8 @@ class SynthConfig:
             "friends_photos": 1.0,
             "customer_support": 0.6,
             "new_acquaintances": 3.0,
+            "drifting_chat": 1.5,
+            "adults_chatting": 3.0,
             "chitchat": 4.0,
         }
     )

@@ -15,9 +15,11 @@ from groomwatch.data.synth.chat import (
     OPENING_MOVES,
     Turn,
     closing,
+    edges,
     fit,
     move_share,
     opening,
+    pick,
     reply_style,
     small_talk,
     styled_reply,
@@ -91,7 +93,7 @@ def plan_stages(rng: random.Random, fast: bool) -> list[str]:
         i = rng.randrange(1, len(stages) - 1)
         stages[i], stages[i + 1] = stages[i + 1], stages[i]
     if len(stages) > 1 and rng.random() < 0.35:
-        stages.insert(rng.randrange(2, len(stages) + 1), rng.choice(STAGES[:2]))
+        stages.insert(rng.randrange(2, len(stages) + 1), pick(rng, STAGES[:2]))
     return stages
 
 
@@ -102,7 +104,7 @@ def grooming_script(rng: random.Random, profile: OffenderProfile, n: int) -> lis
     style = reply_style(rng)
     leaver = CHILD if rng.random() < 0.7 else OFFENDER
     leave_move = "c_leave" if leaver == CHILD and rng.random() < 0.5 else "bye"
-    end = closing(rng, leaver, leave_move)
+    start, end = edges(start, closing(rng, leaver, leave_move), n)
     budget = max(2, n - len(start) - len(end))
 
     stages = plan_stages(rng, profile.fast)
@@ -110,7 +112,7 @@ def grooming_script(rng: random.Random, profile: OffenderProfile, n: int) -> lis
     if len(stages) > fitting:  # a short chat shows a window onto a longer relationship
         windows = [stages[i : i + fitting] for i in range(len(stages) - fitting + 1)]
         telling = [w for w in windows if _TELLING.intersection(w)]
-        stages = rng.choice(telling or windows)
+        stages = pick(rng, telling or windows)
     tempo = _TEMPO[profile.fast]
     total = sum(tempo[s] for s in stages)
     share = move_share(rng)
@@ -122,18 +124,21 @@ def grooming_script(rng: random.Random, profile: OffenderProfile, n: int) -> lis
         moves = STAGE_MOVES[stage] + extra.get(stage, ())
         block_start = len(middle)
         while len(middle) < target:
-            if len(middle) >= OPENING_MOVES * 2 and rng.random() >= share:
-                middle += small_talk(rng, rng.choice((OFFENDER, CHILD)), stage)
+            opened = len(middle) > block_start and len(middle) >= OPENING_MOVES * 2
+            if opened and rng.random() >= share:
+                middle += small_talk(rng, pick(rng, (OFFENDER, CHILD)), stage)
                 continue
             # each stage opens with its own signature move (the first listed)
-            move = moves[0] if len(middle) == block_start else rng.choice(moves)
+            move = moves[0] if len(middle) == block_start else pick(rng, moves)
             kind, answer = styled_reply(rng, style, _OPEN_ANSWERS.get(move, ()))
             middle += [Turn(OFFENDER, move, 1, stage), Turn(CHILD, answer, 0, stage)]
             if kind == "resistant" and profile.strategy == "pressure" and rng.random() < 0.6:
                 middle.append(Turn(OFFENDER, "g_pressure", 1, stage))
             elif kind == "resistant" and rng.random() < 0.4:
-                back_off = rng.choice(("g_bond", "react", "change_subject"))
+                back_off = pick(rng, ("g_bond", "react", "change_subject"))
                 middle.append(Turn(OFFENDER, back_off, int(back_off == "g_bond"), stage))
+    while len(middle) < budget:  # the stages' rounded shares can leave it a turn short
+        middle += small_talk(rng, pick(rng, (OFFENDER, CHILD)), stages[-1])
     start = [t._replace(stage=stages[0]) for t in start]
     end = [t._replace(stage=stages[-1]) for t in end]
     return fit(middle, start, end, n)

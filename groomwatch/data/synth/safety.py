@@ -198,13 +198,133 @@ STEM_DIGESTS = frozenset(
     }
 )
 STEM_LENGTHS = (4, 5, 6, 7)
+#: digests of the first three letters of every blocked word and stem: one cheap test that rules
+#: out almost every word before the full check
+PREFIX_DIGESTS = frozenset(
+    {
+        "02644da733253190",
+        "151ad87a929dd2a0",
+        "15d44bc12bac4465",
+        "1bbbbabca3e3cb2c",
+        "1d0945168c340d0d",
+        "21bbd703725448b1",
+        "226640b220a25a65",
+        "226d47d10088f761",
+        "23b841910726ba94",
+        "269dc1fc7a9325d4",
+        "2838658df186f6a9",
+        "2af7609241649291",
+        "2c632bbe9806001f",
+        "2c7d504c799f1ca0",
+        "2f8b440e0c20677d",
+        "3170377c27a20d0e",
+        "350914b9a30c5c2c",
+        "383fe3f69b109d55",
+        "395769ab2fd8ce57",
+        "3b448e714700e745",
+        "3c4474a7471b43b5",
+        "3f92f3ddbca09ea1",
+        "49e2d0b7850403fd",
+        "4b62d98ef150f7d8",
+        "4bf86e5157ab5e83",
+        "4efb56079cadc1fb",
+        "51b20606ed1980b2",
+        "51c4fed2e6044c59",
+        "58f65f2823dac0ec",
+        "5f4281daa3f3074b",
+        "645c7694df0a44e5",
+        "667c4b7a2328a757",
+        "669ece4150593ec0",
+        "671c33fdb1886039",
+        "6bb567c77bacccce",
+        "6bc4f7eaf942fc1c",
+        "6c6e5d0551961a0a",
+        "710727e976b3fed3",
+        "7230e8be1de42cb9",
+        "72afac2c7d912537",
+        "7319c5fe26b215bc",
+        "76253ec7a31ae49d",
+        "779821ec2421537b",
+        "7859655ce2b50535",
+        "78cfa5cc73ee7f5d",
+        "79cfba9a6555a605",
+        "7a3775004fc1720f",
+        "7c4ddb0da09fdef9",
+        "7d7e9b08aa035616",
+        "7e1f5dc59962932f",
+        "83f467013c835c52",
+        "84e5d9a9ce2dbd29",
+        "87ea92a7aefe05ff",
+        "887e471d3f0f9ba8",
+        "8a0383ba56245c6a",
+        "8b1686d6ccc06975",
+        "8bd9992a7435b218",
+        "8d2a4b8a825e4994",
+        "9305865a98c8d109",
+        "9308eba879155006",
+        "931c707b708cdb43",
+        "9585048957bac089",
+        "95bf2cbc4504ec3f",
+        "962cc9439fbfa7cc",
+        "995125e1b4d437b4",
+        "99852a3f25f17056",
+        "99e68194eeb082d2",
+        "9c4a2ab6dc94ca90",
+        "9d957045a3d1dfd0",
+        "a0425f31dc518dc3",
+        "a2177b856f7c42a0",
+        "a3864b40a7049444",
+        "a3a31d33a7ac7202",
+        "a6b603f04d0b9641",
+        "ac0be987081781a2",
+        "ac2f767c509d8f0f",
+        "ac88d4bbb92b2bbc",
+        "add07fb5d6c7f05c",
+        "aecb98f53d83949f",
+        "b4049bfdfc90ba61",
+        "b50a7615e144afb5",
+        "b5a8a22bd8e536df",
+        "b72f58fbbc99f91b",
+        "b8533ffa8b640bf9",
+        "bdfd001424ad2383",
+        "be89999704f61030",
+        "c022d53fbdeda6d5",
+        "c2c790a10788f97d",
+        "c3729141eb36be05",
+        "c375378958efd8a7",
+        "cd75d3fa3a6250ec",
+        "d001707cb7cbab5b",
+        "d77826bcd9a7c22f",
+        "d85653085c106c3f",
+        "da997d7029e5b244",
+        "e202e7b15c8f1922",
+        "e39a9e35c77043c3",
+        "e3dc0038b42ce7cd",
+        "e8e70872ad20429e",
+        "e9bd1fa1e99ef4b6",
+        "ea420cf01db2af87",
+        "ea68122383b764e4",
+        "eafbb70a4dc478b3",
+        "f38c204b73b946d7",
+        "f495b4098fb2b582",
+        "fb2f5b481605c0d9",
+        "fb623f8ebd5599ac",
+        "fe10cfd24b86e77f",
+        "ff8979551ca6d035",
+    }
+)
+PREFIX_LENGTH = 3
 
 
 def digest(word: str) -> str:
     return hashlib.blake2b(word.encode("utf-8"), digest_size=8).hexdigest()
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
+def _may_be_blocked(prefix: str) -> bool:
+    return digest(prefix) in PREFIX_DIGESTS
+
+
 def _blocked(word: str) -> bool:
     return digest(word) in WORD_DIGESTS or any(
         digest(word[:n]) in STEM_DIGESTS for n in STEM_LENGTHS if len(word) >= n
@@ -217,5 +337,12 @@ def noise_created_blocked_word(clean: str, noisy: str) -> bool:
     changed = set(noisy.lower().split()) - set(clean.lower().split())
     if not changed:
         return False
-    new_words = set(_WORD.findall(" ".join(changed))) - set(_WORD.findall(clean.lower()))
-    return any(map(_blocked, new_words))
+    suspects = [
+        word
+        for word in _WORD.findall(" ".join(changed))
+        if len(word) >= PREFIX_LENGTH and _may_be_blocked(word[:PREFIX_LENGTH])
+    ]
+    if not suspects:
+        return False
+    clean_words = set(_WORD.findall(clean.lower()))
+    return any(_blocked(word) for word in suspects if word not in clean_words)

@@ -11,6 +11,7 @@ import math
 import random
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
+from statistics import NormalDist
 
 from groomwatch.data.perturb import PERTURBATIONS, Perturbation
 from groomwatch.data.synth.config import NoiseConfig, SynthConfig
@@ -22,6 +23,8 @@ _MEDIAN_GAP = {"game_chat": 9.0, "social_dm": 45.0, "messenger": 25.0, "forum_pm
 #: relative activity by hour of day (evenings busiest), the same for every kind of conversation
 _HOURS = (2, 1, 1, 1, 1, 1, 2, 3, 4, 4, 4, 5, 6, 6, 7, 9, 10, 10, 10, 11, 12, 11, 8, 4)
 _EPOCH = datetime(2024, 1, 1)
+#: exp of 4,096 evenly spaced standard-normal quantiles: a log-normal draw is one table lookup
+_LOGNORMAL = tuple(math.exp(NormalDist().inv_cdf((i + 0.5) / 4096)) for i in range(4096))
 #: share of messages that trail off with a filler word ("lol", "tbh", ...)
 _TAIL_RATE = 0.12
 #: noise that changes letters and so may create new words (checked by the block-list guard) ...
@@ -48,6 +51,8 @@ class WriterStyle:
     #: plain attributes because render reads them for every message)
     letter_noise: tuple[tuple[Perturbation, float], ...] = field(init=False, repr=False)
     message_noise: tuple[tuple[Perturbation, float], ...] = field(init=False, repr=False)
+    #: letter_noise minus the redaction-token check, for the many messages without a token
+    token_free_noise: tuple[tuple[Perturbation, float], ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         for attribute, names in (
@@ -58,6 +63,8 @@ class WriterStyle:
                 (PERTURBATIONS[n], getattr(self, n)) for n in names if getattr(self, n) > 0
             )
             object.__setattr__(self, attribute, active)
+        bare = tuple((getattr(p, "token_free", p), rate) for p, rate in self.letter_noise)
+        object.__setattr__(self, "token_free_noise", bare)
 
 
 #: habits drawn the same way for every writer (leetspeak and tidiness are drawn apart)
@@ -75,15 +82,17 @@ def writer_style(rng: random.Random, noise: NoiseConfig) -> WriterStyle:
 
 def render(text: str, rng: random.Random, style: WriterStyle, grammar: Grammar) -> str:
     """Write a clean grammar expansion the way this writer types."""
-    if rng.random() < style.run_on:
-        text = f"{text}, {grammar.expand('tell', rng)}"
-    if rng.random() < _TAIL_RATE:
-        text = f"{text} {grammar.expand('tail', rng)}"
+    # abbreviated part by part: each part is a wording that recurs, so its split is cached
     text = grammar.abbreviate(text, rng, style.abbreviations)
+    if rng.random() < style.run_on:
+        more = grammar.abbreviate(grammar.expand("tell", rng), rng, style.abbreviations)
+        text = f"{text}, {more}"
+    if rng.random() < _TAIL_RATE:
+        text = f"{text} {grammar.abbreviate(grammar.expand('tail', rng), rng, style.abbreviations)}"
     if style.tidy and text:
         text = text[0].upper() + text[1:]
     noisy = text
-    for perturb, rate in style.letter_noise:
+    for perturb, rate in style.letter_noise if "[" in text else style.token_free_noise:
         noisy = perturb(noisy, rng, rate)
     if noisy != text and noise_created_blocked_word(text, noisy):
         noisy = text
@@ -108,12 +117,15 @@ def timestamps(rng: random.Random, count: int, platform_name: str) -> list[str]:
     hour = rng.choices(range(24), weights=_HOURS)[0]
     moment = _EPOCH + timedelta(days=rng.randrange(730), hours=hour, seconds=rng.randrange(3600))
     median = _MEDIAN_GAP[platform_name]
-    stamps = []
+    offsets = []
+    seconds = 0
     for _ in range(count):
-        stamps.append(moment.isoformat(timespec="seconds"))
-        if rng.random() < 0.03:
-            gap = rng.uniform(1200, 36 * 3600)
+        offsets.append(seconds)
+        roll = rng.random()
+        if roll < 0.03:
+            gap = 1200 + (36 * 3600 - 1200) * roll / 0.03  # a break: uniform over 20 min to 36 h
         else:
-            gap = median * math.exp(rng.gauss())  # log-normal, sigma 1
-        moment += timedelta(seconds=max(1, round(gap)))
-    return stamps
+            gap = median * _LOGNORMAL[int(rng.random() * len(_LOGNORMAL))]  # log-normal, sigma 1
+        seconds += max(1, round(gap))
+    # whole seconds, so isoformat() already leaves out the (zero) microseconds
+    return [(moment + timedelta(seconds=s)).isoformat() for s in offsets]

@@ -38,6 +38,8 @@ MOVES = (
     "brb",
     "change_subject",
     "nudge",
+    "adult_ask",
+    "adult_tell",
     # behaviour shared by grooming and its benign look-alikes
     "ask_age",
     "say_age",
