@@ -99,6 +99,8 @@ def _outside_tokens(func: Perturbation) -> Perturbation:
 
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
+    #: the bare function, for callers that already know the text has no token and rate > 0
+    wrapper.token_free = func  # type: ignore[attr-defined]
     return wrapper
 
 
@@ -139,7 +141,7 @@ def typos(text: str, rng: random.Random, rate: float) -> str:
         else:
             near = _NEIGHBOURS.get(char.lower())
             if near:
-                chars[i] = rng.choice(near)
+                chars[i] = near[int(rng.random() * len(near))]
     return "".join(chars)
 
 
@@ -202,7 +204,7 @@ def repeats(text: str, rng: random.Random, rate: float) -> str:
         word = words[i]
         for j in range(len(word) - 1, -1, -1):
             if word[j].lower() in _VOWELS or (j == len(word) - 1 and word[j] in "!?y"):
-                words[i] = word[: j + 1] + word[j] * rng.randint(1, 4) + word[j + 1 :]
+                words[i] = word[: j + 1] + word[j] * (1 + int(rng.random() * 4)) + word[j + 1 :]
                 break
     return " ".join(words)
 
