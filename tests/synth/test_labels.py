@@ -72,3 +72,11 @@ def test_benign_look_alikes_pair_adults_with_children(corpus: list[Conversation]
         c for c in corpus if c.label == 0 and {p.role for p in c.participants} == {"adult", "child"}
     ]
     assert len(mixed) > 0.2 * sum(c.label == 0 for c in corpus)
+
+
+def test_short_chats_are_windows_not_mostly_greetings(corpus: list[Conversation]):
+    """A six-message chat shows the scenario: at most one greeting and one goodbye around it."""
+    short = [c for c in corpus if len(c.messages) <= 8 and c.label == 1]
+    assert len(short) > 20
+    moves = [sum(m.grooming == 1 for m in c.messages) for c in short]
+    assert min(moves) >= 1 and sum(moves) / len(moves) >= 2
