@@ -11,6 +11,7 @@ import math
 import random
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
+from functools import cache, lru_cache
 from statistics import NormalDist
 
 from groomwatch.data.perturb import PERTURBATIONS, Perturbation
@@ -115,17 +116,32 @@ def platform(rng: random.Random, config: SynthConfig) -> str:
 def timestamps(rng: random.Random, count: int, platform_name: str) -> list[str]:
     """ISO timestamps: quick replies within a session, now and then a break of hours or days."""
     hour = rng.choices(range(24), weights=_HOURS)[0]
-    moment = _EPOCH + timedelta(days=rng.randrange(730), hours=hour, seconds=rng.randrange(3600))
+    day = rng.randrange(730)
+    seconds = hour * 3600 + rng.randrange(3600)  # since midnight of that day
     median = _MEDIAN_GAP[platform_name]
-    offsets = []
-    seconds = 0
+    clock = _clock_times()
+    stamps = []
     for _ in range(count):
-        offsets.append(seconds)
+        days, second = divmod(seconds, 86400)
+        stamps.append(_date_prefix(day + days) + clock[second])
         roll = rng.random()
         if roll < 0.03:
             gap = 1200 + (36 * 3600 - 1200) * roll / 0.03  # a break: uniform over 20 min to 36 h
         else:
             gap = median * _LOGNORMAL[int(rng.random() * len(_LOGNORMAL))]  # log-normal, sigma 1
         seconds += max(1, round(gap))
-    # whole seconds, so isoformat() already leaves out the (zero) microseconds
-    return [(moment + timedelta(seconds=s)).isoformat() for s in offsets]
+    return stamps
+
+
+@cache
+def _clock_times() -> tuple[str, ...]:
+    """The clock time of every second of a day, built once: formatting dominates a stamp's cost."""
+    return tuple(
+        f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)
+    )
+
+
+@lru_cache(maxsize=4096)
+def _date_prefix(day: int) -> str:
+    """``YYYY-MM-DDT`` of the day ``day`` days after the epoch."""
+    return (_EPOCH + timedelta(days=day)).date().isoformat() + "T"
