@@ -48,26 +48,26 @@ class WriterStyle:
     run_on: float
     tidy: bool
 
-    #: the perturbations this writer applies, in order, skipping those at rate 0 (set on init;
-    #: plain attributes because render reads them for every message)
+    #: the perturbations this writer applies, in order, skipping those at rate 0, and the same
+    #: without the redaction-token check for the many texts without a token (set on init; plain
+    #: attributes because render reads them for every message)
     letter_noise: tuple[tuple[Perturbation, float], ...] = field(init=False, repr=False)
     message_noise: tuple[tuple[Perturbation, float], ...] = field(init=False, repr=False)
-    #: letter_noise minus the redaction-token check, for the many messages without a token
-    token_free_noise: tuple[tuple[Perturbation, float], ...] = field(init=False, repr=False)
+    token_free_letter_noise: tuple[tuple[Perturbation, float], ...] = field(init=False, repr=False)
+    token_free_message_noise: tuple[tuple[Perturbation, float], ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        for attribute, names in (
-            ("letter_noise", _LETTER_NOISE),
-            ("message_noise", _MESSAGE_NOISE),
-        ):
-            active = tuple(
-                (PERTURBATIONS[n], getattr(self, n)) for n in names if getattr(self, n) > 0
-            )
-            object.__setattr__(self, attribute, active)
-        bare = tuple((getattr(p, "token_free", p), rate) for p, rate in self.letter_noise)
-        object.__setattr__(self, "token_free_noise", bare)
+        for kind, names in (("letter", _LETTER_NOISE), ("message", _MESSAGE_NOISE)):
+            active = [(name, getattr(self, name)) for name in names]
+            active = [(name, rate) for name, rate in active if rate > 0]
+            checked = tuple((PERTURBATIONS[name], rate) for name, rate in active)
+            bare = tuple((_TOKEN_FREE[name], rate) for name, rate in active)
+            object.__setattr__(self, f"{kind}_noise", checked)
+            object.__setattr__(self, f"token_free_{kind}_noise", bare)
 
 
+#: each perturbation without its redaction-token check (the same function if it has none)
+_TOKEN_FREE = {name: getattr(p, "token_free", p) for name, p in PERTURBATIONS.items()}
 #: habits drawn the same way for every writer (leetspeak and tidiness are drawn apart)
 _DRAWN_RATES = tuple(
     f.name for f in fields(WriterStyle) if f.init and f.name not in ("tidy", "leet")
@@ -93,11 +93,12 @@ def render(text: str, rng: random.Random, style: WriterStyle, grammar: Grammar) 
     if style.tidy and text:
         text = text[0].upper() + text[1:]
     noisy = text
-    for perturb, rate in style.letter_noise if "[" in text else style.token_free_noise:
+    for perturb, rate in style.letter_noise if "[" in text else style.token_free_letter_noise:
         noisy = perturb(noisy, rng, rate)
     if noisy != text and noise_created_blocked_word(text, noisy):
         noisy = text
-    for perturb, rate in style.message_noise:
+    plain = noisy and "[" not in noisy  # the checked versions leave empty text alone
+    for perturb, rate in style.token_free_message_noise if plain else style.message_noise:
         noisy = perturb(noisy, rng, rate)
     return noisy
 
