@@ -90,14 +90,13 @@ def _conversation(config: SynthConfig, index: int, slot: _Slot) -> Conversation:
     ]
     platform = surface.platform(rng, config)
     stamps = surface.timestamps(rng, len(turns), platform)
+    authors = [person.author_id for person in cast]
+    expand, render = grammar.expand, surface.render  # looked up once, used for every message
     messages = [
         Message(
-            author_id=cast[turn.speaker].author_id,
-            text=surface.render(
-                grammar.expand(turn.move, rng, contexts[turn.speaker]),
-                rng,
-                styles[turn.speaker],
-                grammar,
+            author_id=authors[turn.speaker],
+            text=render(
+                expand(turn.move, rng, contexts[turn.speaker]), rng, styles[turn.speaker], grammar
             ),
             timestamp=stamp,
             grooming=turn.grooming,

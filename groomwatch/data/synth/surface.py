@@ -57,15 +57,18 @@ class WriterStyle:
     token_free_message_noise: tuple[tuple[Perturbation, float], ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        for kind, names in (("letter", _LETTER_NOISE), ("message", _MESSAGE_NOISE)):
-            active = [(name, getattr(self, name)) for name in names]
-            active = [(name, rate) for name, rate in active if rate > 0]
-            checked = tuple((PERTURBATIONS[name], rate) for name, rate in active)
-            bare = tuple((_TOKEN_FREE[name], rate) for name, rate in active)
-            object.__setattr__(self, f"{kind}_noise", checked)
-            object.__setattr__(self, f"token_free_{kind}_noise", bare)
+        for attributes, names in _NOISE_ATTRIBUTES:
+            rates = [(name, rate) for name in names if (rate := getattr(self, name)) > 0]
+            checked = tuple((PERTURBATIONS[name], rate) for name, rate in rates)
+            bare = tuple((_TOKEN_FREE[name], rate) for name, rate in rates)
+            object.__setattr__(self, attributes[0], checked)
+            object.__setattr__(self, attributes[1], bare)
 
 
+_NOISE_ATTRIBUTES = (
+    (("letter_noise", "token_free_letter_noise"), _LETTER_NOISE),
+    (("message_noise", "token_free_message_noise"), _MESSAGE_NOISE),
+)
 #: each perturbation without its redaction-token check (the same function if it has none)
 _TOKEN_FREE = {name: getattr(p, "token_free", p) for name, p in PERTURBATIONS.items()}
 #: habits drawn the same way for every writer (leetspeak and tidiness are drawn apart)
@@ -120,16 +123,16 @@ def timestamps(rng: random.Random, count: int, platform_name: str) -> list[str]:
     day = rng.randrange(730)
     seconds = hour * 3600 + rng.randrange(3600)  # since midnight of that day
     median = _MEDIAN_GAP[platform_name]
-    clock = _clock_times()
+    clock, draw, lognormal, size = _clock_times(), rng.random, _LOGNORMAL, len(_LOGNORMAL)
     stamps = []
     for _ in range(count):
         days, second = divmod(seconds, 86400)
         stamps.append(_date_prefix(day + days) + clock[second])
-        roll = rng.random()
+        roll = draw()
         if roll < 0.03:
             gap = 1200 + (36 * 3600 - 1200) * roll / 0.03  # a break: uniform over 20 min to 36 h
         else:
-            gap = median * _LOGNORMAL[int(rng.random() * len(_LOGNORMAL))]  # log-normal, sigma 1
+            gap = median * lognormal[int(draw() * size)]  # log-normal, sigma 1
         seconds += max(1, round(gap))
     return stamps
 
