@@ -165,7 +165,11 @@ def _ray_session(address: str | None, num_workers: int) -> Iterator[None]:
                 logging_level=logging.ERROR,
             )
         except ConnectionError as exc:
-            raise GroomwatchError(f"cannot join the Ray cluster at {address}: {exc}") from None
+            raise GroomwatchError(
+                f"cannot join the Ray cluster at {address}: {exc} (is it running? a cluster "
+                "started with a token needs RAY_AUTH_MODE=token and its token in "
+                "~/.ray/auth_token here)"
+            ) from None
     context = ray.data.DataContext.get_current()
     saved = (context.enable_progress_bars, context.execution_options.preserve_order)
     context.enable_progress_bars = False
