@@ -49,6 +49,7 @@ def synth(
     from groomwatch.data.synth.audit import run_audit
     from groomwatch.data.synth.card import render_card
     from groomwatch.data.synth.config import config_from_dict, load_config, parse_languages
+    from groomwatch.data.synth.generate import paused_gc
     from groomwatch.errors import InputError
 
     overrides = {
@@ -64,7 +65,7 @@ def synth(
     settings = load_config(config, **overrides) if config else config_from_dict(overrides)
     console = Console(stderr=True)
     conversations = []
-    with Progress(console=console, transient=True) as progress:
+    with Progress(console=console, transient=True) as progress, paused_gc():
         task = progress.add_task("generating", total=settings.n)
         for conv in iter_conversations(settings):
             conversations.append(conv)

@@ -7,8 +7,10 @@ and its index, so the same config always gives the same records, in the same ord
 
 from __future__ import annotations
 
+import gc
 import random
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from groomwatch.data.record import Conversation, Message
@@ -122,6 +124,23 @@ def iter_conversations(config: SynthConfig) -> Iterator[Conversation]:
         yield _conversation(config, index, slot)
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while records pile up.
+
+    Records hold no reference cycles, yet every collection rescans all the messages kept so far:
+    for a 20,000-conversation run that was about a quarter of the generation time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def generate(config: SynthConfig) -> list[Conversation]:
     """All conversations of a config; the same config always gives the same list."""
-    return list(iter_conversations(config))
+    with paused_gc():
+        return list(iter_conversations(config))
