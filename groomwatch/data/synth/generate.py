@@ -21,7 +21,9 @@ from groomwatch.data.synth.grammar import load_grammar
 from groomwatch.data.synth.grooming import grooming_script
 from groomwatch.data.synth.personas import OffenderProfile, Persona
 
-GENERATOR_VERSION = "1.0"
+#: Bumped whenever the same seed and config give different conversations (2.0: everyday adult
+#: talk, drifting chats, grooming moves among small talk, compiled grammar tables).
+GENERATOR_VERSION = "2.0"
 SOURCE = "groomwatch-synth"
 
 
