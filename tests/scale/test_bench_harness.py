@@ -112,3 +112,16 @@ def test_scripts_run_in_pipeline_order(run_all, tmp_path):
     for name in ("zeta", "serving", "startup", "harness", "run_all", "_helper", "assess"):
         (tmp_path / f"{name}.py").write_text("")
     assert [p.stem for p in run_all.discover(tmp_path)] == ["startup", "assess", "serving", "zeta"]
+
+
+def test_make_bench_runs_a_real_benchmark_end_to_end(tmp_path):
+    """``make bench``'s runner on the project's own start-up benchmark (the cheapest one)."""
+    out = tmp_path / "results.json"
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "run_all.py"), "startup", "--out", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = {row["step"]: row for row in json.loads(out.read_text())["rows"]}
+    assert rows["startup: import groomwatch"]["figure"] > 0
+    assert rows["startup: groomwatch --help"]["target"] == "< 1 s"
