@@ -144,13 +144,48 @@ PjDir = Annotated[
 ]
 
 
+Strict = Annotated[
+    bool,
+    typer.Option("--strict", help="Fail on files without a partner instead of warning."),
+]
+
+
 @import_app.command("pj")
-def import_pj(directory: PjDir, out: OutFile, pseudonymise_key_env: KeyEnv = None) -> None:
-    """Import Perverted-Justice transcripts (label 1; the decoy is role child)."""
+def import_pj(
+    directory: PjDir, out: OutFile, strict: Strict = False, pseudonymise_key_env: KeyEnv = None
+) -> None:
+    """Import Perverted-Justice transcripts: one record per offender (label 1; decoys are
+    role child). Reads predators/predator_NAME.txt + officers/officer_NAME[_k].txt as published.
+    """
     from groomwatch.data.importers.pj import iter_pj
 
     author_map = _author_map(pseudonymise_key_env)
-    _run_import("pj", out, lambda p: iter_pj(directory, author_map=author_map, progress=p))
+    _run_import(
+        "pj",
+        out,
+        lambda p: iter_pj(
+            directory, author_map=author_map, progress=p, strict=strict, warn=_warn
+        ),
+    )
+
+
+def _warn(message: str) -> None:
+    """Importer warnings go to stderr, before the progress bar starts."""
+    typer.echo(f"warning: {message}", err=True)
+
+
+NpsDir = Annotated[
+    Path, typer.Option("--dir", help="Folder of NPS Chat XML files (one room session each).")
+]
+
+
+@import_app.command("nps")
+def import_nps(directory: NpsDir, out: OutFile, pseudonymise_key_env: KeyEnv = None) -> None:
+    """Import the NPS Chat corpus: one record per room session (label 0, platform chatroom)."""
+    from groomwatch.data.importers.nps import iter_nps
+
+    author_map = _author_map(pseudonymise_key_env)
+    _run_import("nps", out, lambda p: iter_nps(directory, author_map=author_map, progress=p))
 
 
 Limit = Annotated[
@@ -217,6 +252,37 @@ def split(
     counts = split_file(source, out, parse_ratios(ratios), seed)
     for name, count in counts.items():
         typer.echo(f"{name}: {count:,} conversations → {out / f'{name}.jsonl'}")
+
+
+WindowInput = Annotated[Path, typer.Option("--in", help="Records to cut (.jsonl or .parquet).")]
+WindowOut = Annotated[Path, typer.Option("--out", help="Output records file; written atomically.")]
+WindowSize = Annotated[int, typer.Option("--size", help="Messages per window.")]
+WindowStride = Annotated[
+    int | None, typer.Option("--stride", help="Messages between window starts (default: --size).")
+]
+WindowBy = Annotated[
+    str,
+    typer.Option(
+        "--by",
+        help="conversation: consecutive messages of all speakers; author: one author's own "
+        "messages per window (for logs whose turn order is lost, such as PJ).",
+    ),
+]
+
+
+@data_app.command("window")
+def window(
+    source: WindowInput,
+    out: WindowOut,
+    size: WindowSize,
+    stride: WindowStride = None,
+    by: WindowBy = "conversation",
+) -> None:
+    """Cut long conversations into windows of N messages (records ID-wK; labels carry over)."""
+    from groomwatch.data.window import window_file
+
+    count = window_file(source, out, size, stride, by)
+    typer.echo(f"wrote {count:,} windows to {out}")
 
 
 StatsPath = Annotated[Path, typer.Argument(help="A records file, or a split directory.")]

@@ -1,12 +1,18 @@
-"""Perverted-Justice transcripts in both common shapes."""
+"""Perverted-Justice transcripts in both common shapes, and the published layout."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from groomwatch.data.importers.pj import TURN_ORDER_UNKNOWN, iter_pj
+import pytest
+
+from groomwatch.data.importers.pj import TURN_ORDER_UNKNOWN, iter_pj, pair_files
 
 from .conftest import read_jsonl
+
+#: Hand-written files named like the published corpus (Koutli 2023): prefixes, a name with a
+#: space, ``_k`` decoy suffixes, and offenders ``ace`` and ``ace_1`` whose names differ by one.
+PUBLISHED = Path(__file__).parent / "fixtures" / "pj_published"
 
 TRANSCRIPT = """\
 (10:32:15 PM) cooldude42: hey there
@@ -56,7 +62,8 @@ def test_predators_and_officers_shape(tmp_path: Path) -> None:
         (tmp_path / side).mkdir()
         (tmp_path / side / "bigbear.txt").write_text(text, encoding="utf-8")
     (tmp_path / "predators" / "loner.txt").write_text("anyone there\n", encoding="utf-8")
-    bigbear, loner = iter_pj(tmp_path)
+    with pytest.warns(UserWarning, match="'loner.txt'"):
+        bigbear, loner = iter_pj(tmp_path)
     assert bigbear.meta == {"turn_order": TURN_ORDER_UNKNOWN}
     assert [(p.author_id, p.role, p.offender) for p in bigbear.participants] == [
         ("bigbear", "adult", True),
@@ -66,8 +73,89 @@ def test_predators_and_officers_shape(tmp_path: Path) -> None:
         ("bigbear", "hi"), ("bigbear", "how old are you"),
         ("officer-bigbear", "hey"), ("officer-bigbear", "14"),
     ]
-    assert loner.meta["missing"] == "no officers/loner.txt"
+    assert loner.meta["missing"] == "no officer file"
     assert len(loner.participants) == 1
+
+
+def test_published_layout_gives_one_record_per_offender() -> None:
+    warnings: list[str] = []
+    convs = {c.conversation_id: c for c in iter_pj(PUBLISHED, warn=warnings.append)}
+    assert warnings == []  # every file of the fixture has its partner
+    assert sorted(convs) == [
+        "pj-Billy Joe", "pj-Jimster7", "pj-ace", "pj-ace_1", "pj-sam_2004",
+    ]
+    for conv in convs.values():
+        assert conv.label == 1 and conv.meta["turn_order"] == TURN_ORDER_UNKNOWN
+        (offender,) = [p for p in conv.participants if p.offender]
+        assert (offender.role, f"pj-{offender.author_id}") == ("adult", conv.conversation_id)
+        assert all(p.role == "child" for p in conv.participants if not p.offender)
+    sam = convs["pj-sam_2004"]
+    assert [p.author_id for p in sam.participants] == [
+        "sam_2004", "officer-sam_2004_1", "officer-sam_2004_2",
+    ]
+    assert [m.author_id for m in sam.messages] == ["sam_2004"] * 2 + [
+        "officer-sam_2004_1"] * 2 + ["officer-sam_2004_2"] * 2
+    # An exact name wins over stripping a _k suffix: ace_1's decoy is not ace's second decoy.
+    assert [p.author_id for p in convs["pj-ace"].participants] == ["ace", "officer-ace"]
+    assert [p.author_id for p in convs["pj-ace_1"].participants] == ["ace_1", "officer-ace_1"]
+    assert convs["pj-Billy Joe"].texts[:1] == ["hey whats up"]
+
+
+def _copy_published(tmp_path: Path) -> Path:
+    target = tmp_path / "pj"
+    for path in PUBLISHED.rglob("*.txt"):
+        (target / path.parent.name).mkdir(parents=True, exist_ok=True)
+        (target / path.parent.name / path.name).write_bytes(path.read_bytes())
+    return target
+
+
+def test_officer_without_offender_is_skipped_and_named(tmp_path: Path) -> None:
+    folder = _copy_published(tmp_path)
+    (folder / "officers" / "officer_ghost_3.txt").write_text("hi\n", encoding="utf-8")
+    (folder / "officers" / "officer_Billy Joe.txt").unlink()
+    messages: list[str] = []
+    convs = list(iter_pj(folder, warn=messages.append))
+    assert len(convs) == 5 and all(c.offender_ids for c in convs)
+    assert len(messages) == 2
+    assert "1 officer file(s) match no predator file" in messages[0]
+    assert "'officer_ghost_3.txt'" in messages[0]
+    assert "1 predator file(s) have no officer file" in messages[1]
+    assert "'predator_Billy Joe.txt'" in messages[1]
+
+
+def test_strict_turns_an_unpaired_file_into_an_error(tmp_path: Path, cli) -> None:
+    folder = _copy_published(tmp_path)
+    (folder / "officers" / "officer_ghost.txt").write_text("hi\n", encoding="utf-8")
+    out = tmp_path / "pj.jsonl"
+    code, _, err = cli("data", "import", "pj", "--dir", folder, "--out", out, "--strict")
+    assert code == 2 and "'officer_ghost.txt'" in err and "--strict" in err
+    assert not out.exists()
+    code, _, err = cli("data", "import", "pj", "--dir", folder, "--out", out)
+    assert code == 0
+    assert err.startswith("warning: ") and "'officer_ghost.txt'" in err
+    assert len(read_jsonl(out)) == 5
+
+
+def test_pairing_lists_decoys_in_suffix_order(tmp_path: Path) -> None:
+    folder = tmp_path / "pj"
+    (folder / "predators").mkdir(parents=True)
+    (folder / "officers").mkdir()
+    (folder / "predators" / "predator_x.txt").write_text("a\n", encoding="utf-8")
+    for k in (10, 2, 1):
+        (folder / "officers" / f"officer_x_{k}.txt").write_text("b\n", encoding="utf-8")
+    pairs = pair_files(folder)
+    assert [p.name for p in pairs.decoys["x"]] == [
+        "officer_x_1.txt", "officer_x_2.txt", "officer_x_10.txt",
+    ]
+
+
+def test_empty_folders_are_an_error(tmp_path: Path, cli) -> None:
+    for side in ("predators", "officers"):
+        (tmp_path / "pj" / side).mkdir(parents=True)
+    out = tmp_path / "pj.jsonl"
+    code, _, err = cli("data", "import", "pj", "--dir", tmp_path / "pj", "--out", out)
+    assert code == 2 and "hold no transcript files" in err
+    assert not out.exists()
 
 
 def test_cli_pj(tmp_path: Path, cli) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -13,6 +14,15 @@ from groomwatch.errors import InputError
 def same_id(author_id: str) -> str:
     """The author map used when no pseudonymisation is asked for."""
     return author_id
+
+
+#: Where an importer reports a problem it can step over (the CLI prints ``warning: ...``).
+Warn = Callable[[str], None]
+
+
+def python_warning(message: str) -> None:
+    """The default :data:`Warn` for library use: a standard ``UserWarning``."""
+    warnings.warn(message, stacklevel=3)
 
 
 class Progress(Protocol):

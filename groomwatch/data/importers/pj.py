@@ -6,26 +6,45 @@ Two common shapes are read (the layout of ``DIR`` decides which):
   before or after the name; lines that do not start a message continue the previous one. The
   file is named after the offender, so the participant whose name matches the file name is the
   offender and every other participant is the decoy (an adult volunteer posing as a child).
-* ``predators/NAME.txt`` + ``officers/NAME.txt``: each side's utterances, one per line, with
-  the turn order between the sides lost. The record's ``meta`` says so, and lists the
-  predator's lines first, then the officer's.
+* ``predators/`` + ``officers/``: each side's utterances, one per line, with the turn order
+  between the sides lost (the record's ``meta`` says so; the predator's lines come first). This
+  is the layout of the published cleansed corpus (Koutli 2023): ``predator_NAME.txt`` holds
+  all lines of one offender and ``officer_NAME.txt`` or ``officer_NAME_1.txt``,
+  ``officer_NAME_2.txt``, … one decoy each. Files without the prefixes (``NAME.txt`` on both
+  sides) are read the same way. One record per offender, with every decoy who talked to them.
+
+An officer file whose offender is missing is skipped with a warning (a label-1 record without
+an offender would teach a model that the decoy's lines are grooming); a predator file without
+an officer is kept, also with a warning. ``strict=True`` turns both into an error.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from groomwatch.data.importers.common import NoProgress, Progress, read_lines, same_id
+from groomwatch.data.importers.common import (
+    NoProgress,
+    Progress,
+    Warn,
+    python_warning,
+    read_lines,
+    same_id,
+)
 from groomwatch.data.pseudonymise import AuthorMap
 from groomwatch.data.record import Conversation, Message, Participant
 from groomwatch.errors import InputError
 
 SOURCE = "pj"
-TURN_ORDER_UNKNOWN = "unknown: the predator's lines come first, then the officer's"
+TURN_ORDER_UNKNOWN = "unknown: the predator's lines come first, then each officer's"
 _SIDES = ("predators", "officers")
+_PREFIXES = {"predators": "predator_", "officers": "officer_"}
+_DECOY_SUFFIX = re.compile(r"^(?P<name>.+)_(?P<k>[0-9]+)$")
+#: How many unpaired file names a warning or error lists before "and N more".
+_LISTED = 10
 
 _LINE = re.compile(
     r"^\s*(?:\((?P<before>[^()]{1,40})\)\s*)?"
@@ -36,17 +55,27 @@ _TIME_HINT = re.compile(r"\d{1,2}[:.]\d{2}")
 
 
 def iter_pj(
-    directory: Path, *, author_map: AuthorMap = same_id, progress: Progress | None = None
+    directory: Path,
+    *,
+    author_map: AuthorMap = same_id,
+    progress: Progress | None = None,
+    strict: bool = False,
+    warn: Warn = python_warning,
 ) -> Iterator[Conversation]:
-    """Yield one record per conversation found in ``directory`` (either shape)."""
+    """Yield one record per conversation found in ``directory`` (either shape).
+
+    In the two-folder shape, unpaired files are reported through ``warn`` (or raise
+    :class:`InputError` when ``strict``) before the first record is yielded.
+    """
     progress = progress or NoProgress()
     if not directory.is_dir():
         raise InputError(f"{directory}: no such directory")
     if (directory / "predators").is_dir() or (directory / "officers").is_dir():
-        names = _two_file_names(directory)
-        progress.start(len(names), "conversations")
-        for name in names:
-            yield _two_file_conversation(directory, name, author_map)
+        pairs = pair_files(directory)
+        _report_unpaired(directory, pairs, strict=strict, warn=warn)
+        progress.start(len(pairs.offenders), "offenders")
+        for name, predator in pairs.offenders.items():
+            yield _two_file_conversation(name, predator, pairs.decoys.get(name, []), author_map)
             progress.advance(1)
         return
     files = _text_files(directory)
@@ -56,16 +85,90 @@ def iter_pj(
         progress.advance(1)
 
 
+@dataclass
+class Pairs:
+    """The two-folder shape resolved: offender name → predator file and decoy files."""
+
+    offenders: dict[str, Path] = field(default_factory=dict)
+    decoys: dict[str, list[Path]] = field(default_factory=dict)
+    #: officer files whose offender has no predator file
+    orphan_officers: list[Path] = field(default_factory=list)
+
+    @property
+    def lone_predators(self) -> list[Path]:
+        return [path for name, path in self.offenders.items() if name not in self.decoys]
+
+
+def pair_files(directory: Path) -> Pairs:
+    """Match each officer file to its offender: the name after ``officer_``, exactly, or,
+    when no predator has that exact name, without a trailing ``_k`` (a second decoy)."""
+    sides = {side: _side_files(directory / side, side) for side in _SIDES}
+    if not any(sides.values()):
+        raise InputError(f"{directory}: predators/ and officers/ hold no transcript files")
+    pairs = Pairs(offenders=dict(sorted(sides["predators"].items())))
+    for name, path in sorted(sides["officers"].items(), key=lambda item: _decoy_order(item[0])):
+        suffix = _DECOY_SUFFIX.match(name)
+        if name in pairs.offenders:
+            pairs.decoys.setdefault(name, []).append(path)
+        elif suffix and suffix["name"] in pairs.offenders:
+            pairs.decoys.setdefault(suffix["name"], []).append(path)
+        else:
+            pairs.orphan_officers.append(path)
+    return pairs
+
+
+def _side_files(folder: Path, side: str) -> dict[str, Path]:
+    """Name → file for one side's folder; the ``predator_``/``officer_`` prefix is optional."""
+    if not folder.is_dir():
+        return {}
+    named: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        name = path.stem.removeprefix(_PREFIXES[side])
+        if name in named:
+            raise InputError(f"{path}: names the same offender as {named[name].name}")
+        named[name] = path
+    return named
+
+
+def _decoy_order(name: str) -> tuple[str, int]:
+    """``NAME`` before ``NAME_1`` before ``NAME_2`` … before ``NAME_10``."""
+    suffix = _DECOY_SUFFIX.match(name)
+    return (suffix["name"], int(suffix["k"])) if suffix else (name, -1)
+
+
+def _report_unpaired(directory: Path, pairs: Pairs, *, strict: bool, warn: Warn) -> None:
+    problems = []
+    if pairs.orphan_officers:
+        problems.append(
+            f"{len(pairs.orphan_officers)} officer file(s) match no predator file and were "
+            f"skipped: {_listed(pairs.orphan_officers)}"
+        )
+    if pairs.lone_predators:
+        problems.append(
+            f"{len(pairs.lone_predators)} predator file(s) have no officer file (kept with the "
+            f"offender's lines only): {_listed(pairs.lone_predators)}"
+        )
+    if not problems:
+        return
+    if strict:
+        raise InputError(f"{directory}: " + "; ".join(problems) + " (--strict)")
+    for problem in problems:
+        warn(f"{directory}: {problem}")
+
+
+def _listed(paths: list[Path]) -> str:
+    names = ", ".join(repr(p.name) for p in paths[:_LISTED])
+    more = len(paths) - _LISTED
+    return f"{names} and {more} more" if more > 0 else names
+
+
 def _text_files(directory: Path) -> list[Path]:
     files = sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
     if not files:
         raise InputError(f"{directory}: holds no transcript files")
     return files
-
-
-def _two_file_names(directory: Path) -> list[str]:
-    sides = [directory / side for side in _SIDES if (directory / side).is_dir()]
-    return sorted({p.name for side in sides for p in _text_files(side)})
 
 
 def _normalised(name: str) -> str:
@@ -129,25 +232,25 @@ def _transcript_conversation(path: Path, author_map: AuthorMap) -> Conversation:
     )
 
 
-def _two_file_conversation(directory: Path, file_name: str, author_map: AuthorMap) -> Conversation:
-    """Both sides of one predator's chat; a missing side is noted in ``meta``, not guessed."""
-    name = Path(file_name).stem
+def _two_file_conversation(
+    name: str, predator: Path, decoys: list[Path], author_map: AuthorMap
+) -> Conversation:
+    """One offender's lines, then each decoy's; a missing decoy is noted in ``meta``."""
     predator_id = author_map(name)
-    people = {
-        "predators": Participant(predator_id, "adult", True),
-        "officers": Participant(author_map(f"officer-{name}"), "child", False),
-    }
+    participants = [Participant(predator_id, "adult", True)]
+    messages = _lines_of(predator, predator_id)
     meta: dict[str, object] = {"turn_order": TURN_ORDER_UNKNOWN}
-    participants, messages = [], []
-    for side in _SIDES:
-        path = directory / side / file_name
-        if not path.is_file():
-            meta["missing"] = f"no {side}/{file_name}"
-            continue
-        participants.append(people[side])
-        author = people[side].author_id
-        messages.extend(Message(author, line) for line in read_lines(path) if line.strip())
+    if not decoys:
+        meta["missing"] = "no officer file"
+    for path in decoys:
+        decoy_id = author_map(f"officer-{path.stem.removeprefix(_PREFIXES['officers'])}")
+        participants.append(Participant(decoy_id, "child", False))
+        messages.extend(_lines_of(path, decoy_id))
     return Conversation(
         f"pj-{predator_id}", participants, messages,
         label=1, language="en", source=SOURCE, meta=meta,
     )
+
+
+def _lines_of(path: Path, author_id: str) -> list[Message]:
+    return [Message(author_id, line) for line in read_lines(path) if line.strip()]
