@@ -126,6 +126,8 @@ def drive(pid: int, port: int, per_worker: list[list[bytes]], seconds: float) ->
 
 def start_server(model: Path, workdir: Path) -> tuple[subprocess.Popen, int, str]:
     db_url = f"sqlite:///{workdir / 'bench.db'}"
+    # the audit log is keyed: a throwaway key for the throwaway database (the server inherits it)
+    os.environ.setdefault("GROOMWATCH_AUDIT_KEY", os.urandom(32).hex())
     db = Database(db_url)
     upgrade(db)
     key = add_api_key(db, "bench")
