@@ -6,9 +6,11 @@ import contextlib
 import dataclasses
 import json
 import logging
-from collections.abc import Callable, Iterator, Sequence
+import shlex
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +32,7 @@ from groomwatch.evaluation.predictions import (
     read_predictions,
     validate_predictions,
 )
+from groomwatch.evaluation.provenance import file_record, input_records, provenance
 from groomwatch.evaluation.report import Options, build_report
 from groomwatch.evaluation.robustness import robustness
 from groomwatch.evaluation.threshold import decide
@@ -58,6 +61,36 @@ class Request:
     n_resamples: int = DEFAULT_RESAMPLES
     seed: int = DEFAULT_SEED
     mlflow: bool = False
+    #: the command line as typed (set by the CLI); None writes every option out
+    command: str | None = None
+
+    def options(self) -> dict[str, Any]:
+        """Every option that shapes a figure, as the report's provenance records it."""
+        a = self.assumptions
+        return {
+            "predictions": [str(p) for p in self.predictions], "data": str(self.data),
+            "model": str(self.model) if self.model else None, "out": str(self.out),
+            "threshold": self.threshold, "target_fpr": self.target_fpr,
+            "base_rate": a.base_rate, "volume": a.volume_per_day,
+            "handling_minutes": a.handling_minutes, "group_by": list(self.group_by),
+            "level": self.level, "perturb": list(self.perturb), "perturb_rate": self.perturb_rate,
+            "early": self.early, "resamples": self.n_resamples, "seed": self.seed,
+        }
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any], out: Path) -> Request:
+        """The request recorded by ``options()``, writing to ``out`` instead."""
+        return cls(
+            data=Path(options["data"]), out=out,
+            predictions=[Path(p) for p in options["predictions"]],
+            model=Path(options["model"]) if options["model"] else None,
+            threshold=options["threshold"], target_fpr=options["target_fpr"],
+            assumptions=Assumptions(options["base_rate"], options["volume"],
+                                    options["handling_minutes"]),
+            group_by=list(options["group_by"]), level=options["level"],
+            perturb=list(options["perturb"]), perturb_rate=options["perturb_rate"],
+            early=options["early"], n_resamples=options["resamples"], seed=options["seed"],
+        )
 
     def check(self) -> None:
         if self.level not in LEVELS:
@@ -77,6 +110,22 @@ class Request:
         a = self.assumptions
         if not 0 < a.base_rate < 1 or a.volume_per_day <= 0 or a.handling_minutes < 0:
             raise ConfigError("--base-rate must be in (0, 1), --volume > 0, --handling-minutes ≥ 0")
+
+
+def command_line(options: dict[str, Any], given: Collection[str] | None = None) -> str:
+    """``groomwatch assess`` with its options spelled out (only those in ``given``, if given)."""
+    words = ["groomwatch", "assess"]
+    for name, value in options.items():
+        if (given is not None and name not in given) or value in (None, False, []):
+            continue
+        flag = "--" + name.replace("_", "-")
+        if name == "predictions":
+            words += [part for path in value for part in (flag, path)]
+        elif isinstance(value, list):
+            words += [flag, ",".join(value)]
+        else:
+            words += [flag] if value is True else [flag, str(value)]
+    return shlex.join(words)
 
 
 Progress = Callable[[str, int], contextlib.AbstractContextManager[Callable[[], None]]]
@@ -108,6 +157,7 @@ def assess_one(
     out: Path,
     progress: Progress,
     detector: Detector | None = None,
+    provenance: dict | None = None,
 ) -> tuple[dict, pd.DataFrame, dict[str, Path]]:
     """Assess one technology's predictions and write its report directory."""
     items = _items(request, predictions, convs, source)
@@ -132,6 +182,7 @@ def assess_one(
                 "data": str(request.data),
                 "model": str(request.model) if request.model else None},
         evaluation_window=evaluation_window(convs),
+        provenance=provenance,
     )
     with progress("bootstrap", request.n_resamples) as advance:
         report = build_report(items, decision, options, robustness=robust, progress=advance)
@@ -162,26 +213,40 @@ def run(request: Request, progress: Progress = no_progress) -> dict:
     """Assess one technology (or two, then compare them); returns what was written."""
     request.check()
     convs = load_conversations(request.data)
+    shared_inputs = input_records(request.data, len(convs), request.model)
+    command = request.command or command_line(request.options())
+
+    def recorded(predictions: pd.DataFrame | None = None, path: Path | None = None) -> dict:
+        """Provenance of one report: its own predictions file, the shared data and model."""
+        if path is None:
+            return provenance(command, request.options(), shared_inputs)
+        options = dataclasses.replace(request, predictions=[path]).options()
+        own = file_record("predictions", path, len(predictions), "rows")
+        return provenance(command, options, [own, *shared_inputs])
+
     flags_from_scores = request.threshold is not None or request.target_fpr is not None
     if request.model:
         detector, predictions = _scored_by_model(request, convs)
+        block = recorded()
         if request.threshold is None and request.target_fpr is None:
             request = dataclasses.replace(request, threshold=detector.threshold)
         report, _, paths = assess_one(request, convs, predictions, source=str(request.model),
-                                      out=request.out, progress=progress, detector=detector)
+                                      out=request.out, progress=progress, detector=detector,
+                                      provenance=block)
         return {"reports": [(report, paths)]}
     tables = [read_predictions(p, flags_from_scores=flags_from_scores)
               for p in request.predictions]
     if len(tables) == 1:
         report, _, paths = assess_one(request, convs, tables[0], source=str(request.predictions[0]),
-                                      out=request.out, progress=progress)
+                                      out=request.out, progress=progress,
+                                      provenance=recorded(tables[0], request.predictions[0]))
         return {"reports": [(report, paths)]}
     names = tuple(p.stem for p in request.predictions)
     if names[0] == names[1]:
         names = ("A", "B")
     results = [
         assess_one(request, convs, table, source=str(path), out=request.out / name,
-                   progress=progress)
+                   progress=progress, provenance=recorded(table, path))
         for table, path, name in zip(tables, request.predictions, names, strict=True)
     ]
     with progress("paired bootstrap", request.n_resamples) as advance:

@@ -27,6 +27,13 @@ author_id, warning_at; any technology) or a saved detector as --model. The decis
 --threshold, --target-fpr (lowest threshold whose FPR upper 95% bound is <= F) or the CSV's flag
 column. Writes report.json (schema: --schema), report.html and report.md under --out.
 Two --predictions files are each assessed and then compared (paired bootstrap + McNemar).
+report.json records its provenance: SHA-256, size and count of every input file, the options,
+and the code and library versions. --reproduce reports/NAME hashes the recorded inputs again,
+re-runs with the recorded options and compares every figure exactly.
+
+Exit codes: 0 done (with --reproduce: every figure equal); 1 --reproduce found an input file
+that changed or a figure that differs, each listed by name; 2 a user error such as a bad option
+or a missing or malformed input file (printed as one line "error: ...").
 """
 
 
@@ -66,11 +73,40 @@ def _print_headline(report: dict, paths: dict[str, Path]) -> None:
     console.print(f"report: {paths['report.html']}")
 
 
+def _given(ctx: typer.Context) -> list[str]:
+    """The options typed on the command line (or set in the environment), not defaulted."""
+    # compared by name: typer may bring its own copy of click's ParameterSource enum
+    sources = {name: ctx.get_parameter_source(name) for name in ctx.params}
+    return [name for name, source in sources.items()
+            if source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT")]
+
+
+def _reproduce(directory: Path) -> None:
+    """Run --reproduce and print its verdict; exit 1 unless every figure is equal."""
+    from groomwatch.evaluation.reproduce import reproduce
+
+    result = reproduce(directory, progress=rich_progress)
+    for note in result.notes:
+        typer.echo(f"note: {note}", err=True)
+    if result.changed_inputs:
+        typer.echo(f"not reproduced: {len(result.changed_inputs)} input file(s) changed since "
+                   "the report was computed:")
+    elif result.differing:
+        typer.echo(f"not reproduced: {len(result.differing)} figure(s) differ "
+                   f"({result.n_equal} equal):")
+    for line in result.changed_inputs or result.differing:
+        typer.echo(f"  {line}")
+    if not result.ok:
+        raise typer.Exit(1)
+    typer.echo(f"reproduced: {result.n_equal} figures equal")
+
+
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the root `groomwatch` app."""
 
     @app.command(help=ASSESS_HELP)
     def assess(
+        ctx: typer.Context,
         predictions: Annotated[list[Path] | None, typer.Option(
             "--predictions", "-p", help="Predictions CSV; give it twice to compare two.")] = None,
         data: Annotated[Path | None, typer.Option(
@@ -108,15 +144,26 @@ def register(app: typer.Typer) -> None:
             "--mlflow", help="Log to MLflow (done anyway when a run is active).")] = False,
         schema: Annotated[bool, typer.Option(
             "--schema", help="Print the report's JSON Schema and exit.")] = False,
+        reproduce: Annotated[Path | None, typer.Option(
+            "--reproduce", metavar="DIR",
+            help="Re-run the report in DIR from its recorded inputs and options; exit 0 when "
+                 "every figure is equal, 1 listing what changed.")] = None,
     ) -> None:
         if schema:
             from groomwatch.evaluation.schema import report_schema
 
             typer.echo(json.dumps(report_schema(), indent=2, ensure_ascii=False))
             return
+        if reproduce is not None:
+            others = [name for name in _given(ctx) if name != "reproduce"]
+            if others:
+                raise ConfigError("--reproduce re-runs the recorded options; give no other "
+                                  f"option (got --{others[0].replace('_', '-')})")
+            _reproduce(reproduce)
+            return
         if data is None or out is None:
             raise ConfigError("assess needs --data and --out (and --predictions or --model)")
-        from groomwatch.evaluation.assess import Request, run
+        from groomwatch.evaluation.assess import Request, command_line, run
         from groomwatch.evaluation.deployment import Assumptions
 
         request = Request(
@@ -127,6 +174,8 @@ def register(app: typer.Typer) -> None:
             perturb_rate=perturb_rate, early=early, n_resamples=resamples, seed=seed,
             mlflow=mlflow,
         )
+        request.command = command_line(request.options(), _given(ctx)) + (
+            " --mlflow" if mlflow else "")
         result = run(request, progress=rich_progress)
         for report, paths in result["reports"]:
             _print_headline(report, paths)

@@ -39,6 +39,8 @@ class Options:
     assumptions: Assumptions = field(default_factory=Assumptions)
     inputs: dict[str, str | None] = field(default_factory=dict)
     evaluation_window: dict[str, str | None] | None = None
+    #: input hashes, options and versions (provenance.py); None outside `groomwatch assess`
+    provenance: dict | None = None
 
 
 def score_estimates(
@@ -111,6 +113,7 @@ def build_report(
         ),
         "robustness": robustness,
         "notes": notes,
+        "provenance": options.provenance,
     }
     report["regulatory_summary"] = regulatory_summary(report)
     return report

@@ -13,7 +13,7 @@ from typing import Any
 
 from groomwatch.errors import GroomwatchError
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 SCHEMA_FILE = "report.schema.json"
 
 
@@ -45,7 +45,7 @@ def _type(node: dict[str, Any]) -> str:
     if "const" in node:
         return f"`{node['const']}`"
     if "enum" in node:
-        return " \\| ".join(f"`{v}`" for v in node["enum"])
+        return " \\| ".join(f"`{'null' if v is None else v}`" for v in node["enum"])
     kind = node.get("type", "")
     return " or ".join(kind) if isinstance(kind, list) else kind
 

@@ -69,7 +69,7 @@ def test_regulatory_summary_keeps_false_positive_figures_apart_and_never_says_ac
 def test_schema_is_printed_and_invalid_reports_are_refused(assessed, capsys):
     assert main(["assess", "--schema"]) == 0
     printed = json.loads(capsys.readouterr().out)
-    assert printed["properties"]["schema_version"]["const"] == "1.0"
+    assert printed["properties"]["schema_version"]["const"] == "1.1"
     report = json.loads((assessed / "report.json").read_text())
     validate_report(report)
     report["rates"]["fpr"] = 0.1  # a bare number where an estimate belongs
