@@ -32,8 +32,17 @@ class Detector(ABC):
     threshold: float = 0.5
 
     @abstractmethod
-    def fit(self, train: Sequence[Conversation], validation: Sequence[Conversation]) -> Self:
-        """Learn from ``train``; calibrate probabilities (and nothing else) on ``validation``."""
+    def fit(
+        self,
+        train: Sequence[Conversation],
+        validation: Sequence[Conversation],
+        sample_weight: np.ndarray | None = None,
+    ) -> Self:
+        """Learn from ``train``; calibrate probabilities (and nothing else) on ``validation``.
+
+        ``sample_weight`` (one per training conversation) lets some sources count more, e.g.
+        hard negatives; a detector that cannot weight raises ConfigError when given one.
+        """
 
     @abstractmethod
     def predict_proba(self, conversations: Sequence[Conversation]) -> np.ndarray:

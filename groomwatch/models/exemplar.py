@@ -21,7 +21,7 @@ from typing import Any, Self
 import numpy as np
 
 from groomwatch.data.record import Conversation, Message
-from groomwatch.errors import InputError
+from groomwatch.errors import ConfigError, InputError
 from groomwatch.models.base import Detector, WindowScorer, conversation_labels
 from groomwatch.models.calibration import METHODS, Calibrator, fit_calibrator
 from groomwatch.models.embedders import (
@@ -101,7 +101,14 @@ class ExemplarDetector(Detector):
         return self._embedder
 
     # -- learning ------------------------------------------------------------------------------
-    def fit(self, train: Sequence[Conversation], validation: Sequence[Conversation]) -> Self:
+    def fit(
+        self,
+        train: Sequence[Conversation],
+        validation: Sequence[Conversation],
+        sample_weight: np.ndarray | None = None,
+    ) -> Self:
+        if sample_weight is not None:
+            raise ConfigError(f"{self.name} keeps exemplars, it cannot weight sources")
         conversation_labels(train, "train")
         y_val = conversation_labels(validation, "validation")
         rng = np.random.default_rng(self.seed)

@@ -75,7 +75,12 @@ class FineTunedDetector(Detector):
         }
 
     # -- learning ------------------------------------------------------------------------------
-    def fit(self, train: Sequence[Conversation], validation: Sequence[Conversation]) -> Self:
+    def fit(
+        self,
+        train: Sequence[Conversation],
+        validation: Sequence[Conversation],
+        sample_weight: np.ndarray | None = None,
+    ) -> Self:
         import torch
         from transformers import get_linear_schedule_with_warmup
 
@@ -84,6 +89,7 @@ class FineTunedDetector(Detector):
         rng = np.random.default_rng(self.seed)
         keep = rng.permutation(len(train))[: self.max_train_samples]
         train, y_train = [train[i] for i in keep], y_train[keep]
+        weights = np.ones(len(keep)) if sample_weight is None else np.asarray(sample_weight)[keep]
         torch.manual_seed(self.seed)
         self._load(None)
         texts = [self._text(c) for c in train]
@@ -96,7 +102,8 @@ class FineTunedDetector(Detector):
         # balanced class weights: grooming is rare, and a rare class must not be ignored
         counts = np.bincount(y_train, minlength=2).clip(min=1)
         loss_fn = torch.nn.CrossEntropyLoss(
-            weight=torch.tensor(len(y_train) / (2 * counts), dtype=torch.float32).to(self._device)
+            weight=torch.tensor(len(y_train) / (2 * counts), dtype=torch.float32).to(self._device),
+            reduction="none",
         )
         self.model.train()
         with _progress() as progress:
@@ -107,7 +114,8 @@ class FineTunedDetector(Detector):
                     idx = order[start : start + self.batch_size]
                     batch = self._tokenize([texts[i] for i in idx])
                     labels = torch.tensor(y_train[idx], dtype=torch.long).to(self._device)
-                    loss = loss_fn(self.model(batch), labels)
+                    weight = torch.tensor(weights[idx], dtype=torch.float32).to(self._device)
+                    loss = (loss_fn(self.model(batch), labels) * weight).mean()
                     loss.backward()
                     optimizer.step()
                     schedule.step()

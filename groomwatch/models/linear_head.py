@@ -32,8 +32,10 @@ class LogisticHead:
     def params(self) -> dict[str, Any]:
         return asdict(self)
 
-    def fit(self, features: Any, labels: np.ndarray) -> LogisticRegression:
+    def fit(
+        self, features: Any, labels: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> LogisticRegression:
         return LogisticRegression(
             C=self.C, class_weight=self.class_weight, max_iter=self.max_iter,
             random_state=self.seed,
-        ).fit(features, labels)
+        ).fit(features, labels, sample_weight=sample_weight)

@@ -56,7 +56,12 @@ class PooledEmbeddingDetector(Detector):
         """The text embedder (built lazily: loading a transformer costs seconds)."""
 
     # -- learning ------------------------------------------------------------------------------
-    def fit(self, train: Sequence[Conversation], validation: Sequence[Conversation]) -> Self:
+    def fit(
+        self,
+        train: Sequence[Conversation],
+        validation: Sequence[Conversation],
+        sample_weight: np.ndarray | None = None,
+    ) -> Self:
         y_train = conversation_labels(train, "train")
         y_val = conversation_labels(validation, "validation")
         vectors = self.conversation_vectors(train)
@@ -64,7 +69,7 @@ class PooledEmbeddingDetector(Detector):
         # little), then fold the scaling into the weights: scoring stays linear in the raw
         # pooled vector, which keeps message shares and the running-mean window exact.
         mean, scale = vectors.mean(axis=0), vectors.std(axis=0) + 1e-6
-        model = self.head.fit((vectors - mean) / scale, y_train)
+        model = self.head.fit((vectors - mean) / scale, y_train, sample_weight)
         self.coef = model.coef_[0] / scale
         self.intercept = float(model.intercept_[0] - mean @ self.coef)
         self.calibrator = fit_calibrator(

@@ -68,7 +68,12 @@ class TfidfLogisticDetector(Detector):
         }
 
     # -- learning ------------------------------------------------------------------------------
-    def fit(self, train: Sequence[Conversation], validation: Sequence[Conversation]) -> Self:
+    def fit(
+        self,
+        train: Sequence[Conversation],
+        validation: Sequence[Conversation],
+        sample_weight: np.ndarray | None = None,
+    ) -> Self:
         y_train = conversation_labels(train, "train")
         y_val = conversation_labels(validation, "validation")
         texts, conversation_of = _messages(train)
@@ -80,7 +85,7 @@ class TfidfLogisticDetector(Detector):
         ]
         counts = [owner @ vectorizer.fit_transform(texts) for vectorizer in vectorizers]
         self.blocks = [_Block(v, _smooth_idf(c)) for v, c in zip(vectorizers, counts, strict=True)]
-        model = self.head.fit(self._tfidf(counts), y_train)
+        model = self.head.fit(self._tfidf(counts), y_train, sample_weight)
         offset = 0
         for block in self.blocks:
             size = len(block.idf)

@@ -16,11 +16,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from groomwatch import __version__
 from groomwatch.data.io import SPLITS, atomic_output
 from groomwatch.data.record import Conversation
-from groomwatch.training.config import TrainConfig
-from groomwatch.training.metrics import REPORT_FPR, Estimate
+from groomwatch.training.config import ThresholdPolicy, TrainConfig
+from groomwatch.training.metrics import (
+    REPORT_FPR,
+    Estimate,
+    clopper_pearson,
+    threshold_for_fpr,
+)
 
 CARD_MD = "MODEL_CARD.md"
 CARD_JSON = "model_card.json"
@@ -85,6 +92,46 @@ def split_summary(conversations: Sequence[Conversation]) -> dict[str, Any]:
     }
 
 
+def by_source(
+    validation: Sequence[Conversation],
+    y: np.ndarray,
+    scores: np.ndarray,
+    threshold: float,
+    policy: ThresholdPolicy,
+) -> dict[str, Any]:
+    """Validation rates per source: one FPR for all negatives hides the hard ones.
+
+    Per negative source: its FPR at the threshold, and the recall (over all validation
+    positives) a threshold holding that source at the policy's target FPR would leave. Per
+    positive source: the recall at the threshold.
+    """
+    source = np.array([c.source or "unknown" for c in validation], dtype=object)
+    flagged = scores >= threshold
+    positives = y == 1
+    negatives: dict[str, Any] = {}
+    for name in sorted(set(source[~positives])):
+        mask = (source == name) & ~positives
+        at_target = threshold_for_fpr(y[mask | positives], scores[mask | positives],
+                                      policy.target_fpr)
+        negatives[name] = {
+            "fpr": clopper_pearson(int(flagged[mask].sum()), int(mask.sum())).to_dict(),
+            "recall_at_target_fpr": {
+                "target_fpr": policy.target_fpr,
+                "threshold": at_target,
+                "recall": float(np.mean(scores[positives] >= at_target)) if positives.any()
+                else float("nan"),
+            },
+        }
+    recall = {
+        name: clopper_pearson(
+            int(flagged[(source == name) & positives].sum()),
+            int(((source == name) & positives).sum()),
+        ).to_dict()
+        for name in sorted(set(source[positives]))
+    }
+    return {"negatives": negatives, "positives": recall}
+
+
 def build_card(
     *,
     config: TrainConfig,
@@ -92,6 +139,7 @@ def build_card(
     splits: dict[str, Sequence[Conversation]],
     metrics: dict[str, Estimate],
     threshold: float,
+    source_rates: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     readme = config.data / "README.md"
     sources = {c.source or "unknown" for convs in splits.values() for c in convs}
@@ -107,6 +155,7 @@ def build_card(
             "dataset_card": readme.read_text(encoding="utf-8") if readme.is_file() else None,
         },
         "validation_metrics": {name: e.to_dict() for name, e in metrics.items()},
+        "validation_by_source": source_rates or {"negatives": {}, "positives": {}},
         "threshold": {"value": threshold, "how_chosen": config.threshold.describe()},
         "seed": config.seed,
         "limitations": limitations(sources),
@@ -180,6 +229,7 @@ def render_markdown(card: dict[str, Any]) -> str:
         f"{card['threshold']['value']:.6g} — {card['threshold']['how_chosen']}. "
         "A conversation is flagged when its score is at least the threshold.",
         "",
+        *_source_lines(card.get("validation_by_source")),
         "## Limitations",
         *[f"- {item}" for item in card["limitations"]],
         "",
@@ -194,6 +244,27 @@ def render_markdown(card: dict[str, Any]) -> str:
         lines += ["", "## Dataset card (from the data directory)", ""]
         lines.append(_demoted(data["dataset_card"]))
     return "\n".join(lines) + "\n"
+
+
+def _source_lines(sources: dict[str, Any] | None) -> list[str]:
+    """The per-source validation table: FPR at the threshold, and what a per-source
+    threshold at the target FPR would leave of recall."""
+    if not sources or not (sources["negatives"] or sources["positives"]):
+        return []
+    lines = [
+        "## Validation by source (95% intervals)",
+        "| source | label | rate at the threshold | recall with this source at the target FPR |",
+        "|---|---|---|---|",
+    ]
+    for name, entry in sources["negatives"].items():
+        target = entry["recall_at_target_fpr"]
+        lines.append(
+            f"| {name} | negatives | FPR {_fmt(entry['fpr'])} | "
+            f"{target['recall']:.3f} (FPR {target['target_fpr']:g}) |"
+        )
+    for name, estimate in sources["positives"].items():
+        lines.append(f"| {name} | grooming | recall {_fmt(estimate)} | |")
+    return [*lines, ""]
 
 
 def _demoted(markdown: str) -> str:

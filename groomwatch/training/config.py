@@ -19,23 +19,48 @@ from groomwatch.models.registry import DETECTORS
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 THRESHOLD_POLICIES = ("target-fpr", "fixed")
+#: Conversation fields a threshold subset (``threshold.on``) and source weights can name.
+GROUP_KEYS = ("source", "platform", "language")
 
 
 @dataclass(frozen=True)
 class ThresholdPolicy:
-    """How the decision threshold is set: lowest one with validation FPR <= target, or fixed."""
+    """How the decision threshold is set: lowest one with validation FPR <= target, or fixed.
+
+    ``on`` restricts the negatives the FPR is measured on, e.g. ``{"source": "nps"}``: a
+    threshold set on easy benign chat says nothing about hard look-alikes, so a real-data
+    config sets it where the hard negatives are. A value may be a list (any of them matches).
+    """
 
     policy: str = "target-fpr"
     target_fpr: float = 0.01
     value: float = 0.5
+    on: dict[str, Any] = field(default_factory=dict)
 
     def describe(self) -> str:
         if self.policy == "fixed":
             return f"fixed at {self.value:g}"
+        negatives = f"'s negatives with {self.subset_name()}" if self.on else ""
         return (
-            f"lowest threshold whose false positive rate on the validation split is at most "
-            f"{self.target_fpr:g}"
+            f"lowest threshold whose false positive rate on the validation split{negatives} "
+            f"is at most {self.target_fpr:g}"
         )
+
+    def subset_name(self) -> str:
+        """``source nps`` for ``on: {source: nps}``."""
+        parts = [f"{key} {' or '.join(_values(value))}" for key, value in (self.on or {}).items()]
+        return " and ".join(parts)
+
+    def selects(self, conversation: Any) -> bool:
+        """Whether ``conversation`` is in the subset the FPR is measured on."""
+        return all(
+            (getattr(conversation, key) or "unknown") in _values(value)
+            for key, value in (self.on or {}).items()
+        )
+
+
+def _values(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
 
 
 @dataclass(frozen=True)
@@ -56,6 +81,9 @@ class TrainConfig:
     threshold: ThresholdPolicy = ThresholdPolicy()
     #: Bootstrap resamples (of conversations) behind the ROC-AUC and recall intervals.
     bootstrap: int = 1000
+    #: Training sample weight per conversation source (default 1), e.g. ``{"nps": 3}`` to make
+    #: the hard negatives count more than easy ones; detectors without weights refuse it.
+    source_weights: dict[str, float] = field(default_factory=dict)
     mlflow: MlflowSettings = MlflowSettings()
 
     @property
@@ -153,11 +181,31 @@ def _checked(config: TrainConfig, where: str) -> TrainConfig:
             f"not {policy.policy!r}"
         )
     _fraction(policy.target_fpr, f"{where}: threshold.target_fpr", open_interval=True)
+    _subset(policy.on, f"{where}: threshold.on")
+    weights = _mapping(config.source_weights, f"{where}: source_weights")
+    for source, weight in weights.items():
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not weight > 0:
+            raise ConfigError(
+                f"{where}: source_weights.{source} must be a positive number, not {weight!r}"
+            )
     _fraction(policy.value, f"{where}: threshold.value", open_interval=False)
     _text(config.mlflow.experiment, f"{where}: mlflow.experiment")
     if not isinstance(config.mlflow.registered_model, str):
         raise ConfigError(f"{where}: mlflow.registered_model must be a string")
     return config
+
+
+def _subset(on: Any, where: str) -> None:
+    for key, value in _mapping(on, where).items():
+        if key not in GROUP_KEYS:
+            raise ConfigError(f"{where}: unknown key {key!r} (known keys: {', '.join(GROUP_KEYS)})")
+        values = [value] if isinstance(value, str) else value
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(isinstance(v, str) and v for v in values)
+        ):
+            raise ConfigError(f"{where}.{key} must be a name or a list of names, not {value!r}")
 
 
 def _mapping(value: Any, where: str) -> dict[str, Any]:

@@ -19,10 +19,11 @@ import numpy as np
 
 from groomwatch.data.io import load_split
 from groomwatch.data.record import Conversation
+from groomwatch.errors import InputError
 from groomwatch.models.base import Detector, conversation_labels
 from groomwatch.models.registry import create_detector
-from groomwatch.training.card import CARD_JSON, CARD_MD, build_card, write_card
-from groomwatch.training.config import TrainConfig
+from groomwatch.training.card import CARD_JSON, CARD_MD, build_card, by_source, write_card
+from groomwatch.training.config import ThresholdPolicy, TrainConfig
 from groomwatch.training.metrics import Estimate, choose_threshold, flat_metrics, validation_metrics
 
 Report = Callable[[str], None]
@@ -57,16 +58,49 @@ def build_detector(config: TrainConfig) -> Detector:
     return detector
 
 
+def source_weights(
+    weights: dict[str, float], conversations: Sequence[Conversation]
+) -> np.ndarray | None:
+    """One training weight per conversation from its source (1 for sources not named)."""
+    if not weights:
+        return None
+    return np.array([float(weights.get(c.source or "unknown", 1.0)) for c in conversations])
+
+
+def pick_threshold(
+    policy: ThresholdPolicy,
+    validation: Sequence[Conversation],
+    y: np.ndarray,
+    scores: np.ndarray,
+) -> float:
+    """The policy's threshold; with ``policy.on`` the FPR counts only that subset's negatives
+    (every positive stays, so recall is still over all of them)."""
+    if policy.policy != "target-fpr" or not policy.on:
+        return choose_threshold(policy, y, scores)
+    subset = np.array([policy.selects(c) for c in validation], dtype=bool)
+    keep = subset | (y == 1)
+    if not np.any(keep & (y == 0)):
+        raise InputError(
+            f"threshold.on: the validation split has no negatives with {policy.subset_name()} "
+            f"(its sources: {', '.join(sorted({c.source or 'unknown' for c in validation}))})"
+        )
+    return choose_threshold(policy, y[keep], scores[keep])
+
+
 def fit_detector(
     config: TrainConfig, train: Sequence[Conversation], validation: Sequence[Conversation]
 ) -> tuple[Detector, np.ndarray, np.ndarray]:
     """Fit, then set the threshold by the config's policy; returns validation labels and scores."""
     detector = build_detector(config)
     seed_everything(config.seed)
-    detector.fit(train, validation)
+    weights = source_weights(config.source_weights, train)
+    if weights is None:
+        detector.fit(train, validation)
+    else:
+        detector.fit(train, validation, sample_weight=weights)
     y = conversation_labels(validation, "validation")
     scores = detector.predict_proba(validation)
-    detector.threshold = choose_threshold(config.threshold, y, scores)
+    detector.threshold = pick_threshold(config.threshold, validation, y, scores)
     return detector, y, scores
 
 
@@ -91,6 +125,9 @@ def train(config: TrainConfig, report: Report = lambda step: None) -> TrainResul
         splits=splits,
         metrics=metrics,
         threshold=detector.threshold,
+        source_rates=by_source(
+            splits["validation"], y, scores, detector.threshold, config.threshold
+        ),
     )
     scratch = Path(tempfile.mkdtemp(prefix=f".{config.out_dir.name}.", dir=_parent(config.out_dir)))
     staging = scratch / "detector"  # the name the detector gets inside the MLflow model
