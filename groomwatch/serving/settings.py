@@ -29,9 +29,19 @@ class Settings:
     stream_window: int = 50
     stream_history: int = 10
     max_streams: int = 10_000
+    #: Open streams one API client may hold; a new one past it gets 429 (nothing is evicted).
+    max_streams_per_client: int = 2_000
     stream_ttl_seconds: float = 900.0
+    #: Where stream windows live: "" (this process) or redis://HOST:PORT/DB, shared by several
+    #: workers; with Redis, rate limits are kept there too.
+    streams_url: str = ""
+    #: With Redis: how long one append may hold its stream before another worker may take it
+    #: (a worker killed mid-append blocks its stream for at most this long).
+    stream_lock_seconds: float = 5.0
     #: A claim not decided within this many seconds returns the item to the queue.
     claim_ttl_seconds: float = 900.0
+    #: Items one reviewer may hold claimed at once (each is locked for claim_ttl_seconds).
+    max_claims: int = 3
     #: Share of flags that need two independent verdicts (agreement is measured on these).
     double_review_rate: float = 0.1
     session_ttl_seconds: float = 8 * 3600.0

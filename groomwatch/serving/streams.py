@@ -1,100 +1,94 @@
-"""Streaming: per-conversation windows kept in memory only, bounded in count, size and age.
+"""Streaming: per-conversation windows, bounded by the window and kept in memory only.
 
-Each stream holds the last ``window`` messages and an early-warning state. When the warning
-fires, the messages kept so far are stored and queued for review once; everything else lives
-only in memory and is dropped on DELETE, on expiry, or when the oldest stream is evicted.
+Each stream keeps the last ``window`` messages, their authors' roles and the last ``history``
+window scores (``WindowState``), in this process or in Redis (``stream_store``), so one or
+several workers can take its messages. When the warning fires, the messages kept so far are
+stored and queued for review once; everything else is dropped on DELETE or on expiry.
+
+Every append rescores the window from its messages: the state then holds only message text,
+a few kilobytes, which Redis can hand to any worker, and one append costs one window's
+scoring (the one-conversation path of ``tfidf-lr`` without a sparse matrix). Scores equal the
+offline ``EarlyWarning.run`` ones up to float rounding, so a stream warns on the same message.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict, deque
-from dataclasses import dataclass, field
+import math
 from typing import Any
 
+from fastapi import HTTPException
+
 from groomwatch.data.record import Conversation, Message, Participant
-from groomwatch.models.base import Detector
-from groomwatch.models.early_warning import EarlyWarning, WarningStream
+from groomwatch.models.base import Detector, RescoringWindowScorer
+from groomwatch.models.early_warning import EarlyWarning
 from groomwatch.serving import counters
 from groomwatch.serving.db import Database
 from groomwatch.serving.scoring import queue_review
 from groomwatch.serving.settings import Settings
-
-
-@dataclass
-class StreamState:
-    warning: WarningStream
-    messages: deque[Message]
-    roles: dict[str, str] = field(default_factory=dict)
-    last_seen: float = field(default_factory=time.monotonic)
-    review_id: int | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
+from groomwatch.serving.stream_store import (
+    StreamQuotaExceeded,
+    StreamStore,
+    WindowState,
+    open_store,
+)
 
 
 class Streams:
     def __init__(self, detector: Detector, db: Database, settings: Settings,
-                 counts: counters.CounterBuffer) -> None:
+                 counts: counters.CounterBuffer, store: StreamStore | None = None) -> None:
         self.rule = EarlyWarning(detector, window=settings.stream_window,
                                  history=settings.stream_history)
         self.detector = detector
         self.db = db
         self.settings = settings
-        self._states: OrderedDict[tuple[str, str], StreamState] = OrderedDict()
         self.counts = counts
-        self._lock = threading.Lock()
+        self.store = store or open_store(settings)
 
     def __len__(self) -> int:
-        return len(self._states)
-
-    def _state(self, key: tuple[str, str]) -> StreamState:
-        """The stream's state, created if new; expired and surplus streams are dropped here."""
-        now = time.monotonic()
-        with self._lock:
-            self._expire(now)
-            state = self._states.get(key)
-            if state is None:
-                while len(self._states) >= self.settings.max_streams:
-                    self._states.popitem(last=False)
-                state = StreamState(self.rule.stream(),
-                                    deque(maxlen=self.settings.stream_window))
-                self._states[key] = state
-            else:
-                self._states.move_to_end(key)
-            state.last_seen = now
-            return state
-
-    def _expire(self, now: float) -> None:
-        cutoff = now - self.settings.stream_ttl_seconds
-        while self._states:
-            key, oldest = next(iter(self._states.items()))
-            if oldest.last_seen >= cutoff:
-                break
-            del self._states[key]
+        return self.store.count()
 
     def push(self, client: str, conversation_id: str, message: Message,
              role: str) -> dict[str, Any]:
-        state = self._state((client, conversation_id))
-        with state.lock:
-            state.messages.append(message)
-            if role != "unknown" or message.author_id not in state.roles:
-                state.roles[message.author_id] = role
-            score, warned = state.warning.push(message)
-            if warned and state.review_id is None:
-                state.review_id = self._queue(client, conversation_id, state, score)
-            kept = len(state.messages)
+        """Append one message and apply the warning rule; the state changes only if this
+        succeeds (a warning's review is committed first)."""
+        try:
+            with self.store.open((client, conversation_id)) as state:
+                state.append(message, role, self.rule.window)
+                score = self.window_score(state)
+                state.record(score, self.rule.history)
+                if state.warning_at is None and self._fires(state.scores):
+                    state.warning_at = state.seen
+                warned = state.warning_at is not None
+                if warned and state.review_id is None:
+                    state.review_id = self._queue(client, conversation_id, state, score)
+        except StreamQuotaExceeded as exc:
+            raise HTTPException(
+                429, f"too many open streams ({exc}): end finished ones with DELETE",
+                headers={"Retry-After": str(max(1, math.ceil(self.settings.stream_ttl_seconds)))},
+            ) from None
         self.counts.add(counters.STREAM_MESSAGES)
         self.counts.flush()
         return {"conversation_id": conversation_id, "score": score, "warned": warned,
-                "review_id": state.review_id, "messages_kept": kept}
+                "review_id": state.review_id, "messages_kept": len(state.messages)}
+
+    def window_score(self, state: WindowState) -> float:
+        """The detector's score of the window, computed from its messages."""
+        window = state.window()
+        scorer = RescoringWindowScorer(self.detector, self.rule.window)
+        scorer.messages.extend(window[:-1])
+        return scorer.update(window[-1])
+
+    def _fires(self, scores: list[float]) -> bool:
+        """The eSPD rule on the last ``history`` window scores, as ``WarningStream`` applies it."""
+        recent = scores[-self.rule.history:]
+        return sum(score >= self.rule.threshold for score in recent) >= self.rule.s
 
     def drop(self, client: str, conversation_id: str) -> bool:
-        with self._lock:
-            return self._states.pop((client, conversation_id), None) is not None
+        return self.store.drop((client, conversation_id))
 
-    def _queue(self, client: str, conversation_id: str, state: StreamState, score: float) -> int:
+    def _queue(self, client: str, conversation_id: str, state: WindowState, score: float) -> int:
         """Store the conversation so far (what the window holds) and queue it; commit first."""
-        kept = list(state.messages)
+        kept = state.window()
         authors = dict.fromkeys(m.author_id for m in kept)
         conversation = Conversation(
             conversation_id=conversation_id,
@@ -113,6 +107,5 @@ class Streams:
             return review.id
 
     def close(self) -> None:
-        """Forget every stream (server shutdown)."""
-        with self._lock:
-            self._states.clear()
+        """Forget this process's streams (server shutdown); a shared store keeps them."""
+        self.store.close()

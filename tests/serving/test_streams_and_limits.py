@@ -62,11 +62,14 @@ def test_streams_are_bounded_in_size_and_count(settings, detector, chat):
     app, client = _stream_app(settings, detector, stream_window=5, max_streams=3)
     with client:
         assert _push_chat(client, chat, "one", grooming=False, n=8)[-1]["messages_kept"] == 5
-        for cid in ("two", "three", "four"):
+        for cid in ("two", "three"):
             _push_chat(client, chat, cid, grooming=False, n=1)
+        full = client.post("/v1/streams/four/messages", json={"author_id": "a", "text": "hi"})
+        assert full.status_code == 429 and "open streams" in full.json()["detail"]
         assert len(app.state.streams) == 3
-        assert client.delete("/v1/streams/one").status_code == 404  # the oldest was evicted
-        assert client.delete("/v1/streams/two").status_code == 204
+        assert client.delete("/v1/streams/one").status_code == 204  # nothing was evicted
+        _push_chat(client, chat, "four", grooming=False, n=1)  # room again
+        assert client.delete("/v1/streams/four").status_code == 204
 
 
 def test_idle_streams_expire(settings, detector, chat):
