@@ -216,11 +216,12 @@ def run(request: Request, progress: Progress = no_progress) -> dict:
     shared_inputs = input_records(request.data, len(convs), request.model)
     command = request.command or command_line(request.options())
 
-    def recorded(predictions: pd.DataFrame | None = None, path: Path | None = None) -> dict:
+    def recorded(predictions: pd.DataFrame | None = None, path: Path | None = None,
+                 out: Path = request.out) -> dict:
         """Provenance of one report: its own predictions file, the shared data and model."""
         if path is None:
             return provenance(command, request.options(), shared_inputs)
-        options = dataclasses.replace(request, predictions=[path]).options()
+        options = dataclasses.replace(request, predictions=[path], out=out).options()
         own = file_record("predictions", path, len(predictions), "rows")
         return provenance(command, options, [own, *shared_inputs])
 
@@ -246,12 +247,13 @@ def run(request: Request, progress: Progress = no_progress) -> dict:
         names = ("A", "B")
     results = [
         assess_one(request, convs, table, source=str(path), out=request.out / name,
-                   progress=progress, provenance=recorded(table, path))
+                   progress=progress, provenance=recorded(table, path, request.out / name))
         for table, path, name in zip(tables, request.predictions, names, strict=True)
     ]
     with progress("paired bootstrap", request.n_resamples) as advance:
         comparison = compare((results[0][0], results[1][0]), (results[0][1], results[1][1]),
                              names, n_resamples=request.n_resamples, seed=request.seed,
+                             directories=(request.out / names[0], request.out / names[1]),
                              progress=advance)
     return {"reports": [(r, p) for r, _, p in results],
             "comparison": (comparison, write_comparison(request.out, comparison))}

@@ -193,11 +193,16 @@ def register(app: typer.Typer) -> None:
         resamples: Annotated[int, typer.Option(
             help="Paired bootstrap resamples.")] = DEFAULT_RESAMPLES,
         seed: Annotated[int, typer.Option(help="Seed of the paired bootstrap.")] = DEFAULT_SEED,
+        allow_different_data: Annotated[bool, typer.Option(
+            "--allow-different-data",
+            help="Compare even when the reports' labelled data differ (by SHA-256).")] = False,
     ) -> None:
         """Compare two assessed technologies on the same data, with paired tests.
 
         Paired bootstrap of the ROC-AUC difference, McNemar's exact test on the decisions,
-        a side-by-side table and a verdict sentence with p-values.
+        a side-by-side table and a verdict sentence with p-values. Refuses reports computed on
+        different labelled data (their recorded SHA-256) unless --allow-different-data;
+        comparison.json records both reports' provenance.
         """
         from groomwatch.evaluation.assess import write_comparison
         from groomwatch.evaluation.compare import compare, comparison_markdown, load_report_dir
@@ -206,7 +211,8 @@ def register(app: typer.Typer) -> None:
         names = (first.name, second.name) if first.name != second.name else ("A", "B")
         with rich_progress("paired bootstrap", resamples) as advance:
             result = compare((loaded[0][0], loaded[1][0]), (loaded[0][1], loaded[1][1]), names,
-                             n_resamples=resamples, seed=seed, progress=advance)
+                             n_resamples=resamples, seed=seed, directories=(first, second),
+                             allow_different_data=allow_different_data, progress=advance)
         typer.echo(comparison_markdown(result))
         if out is not None:
             paths = write_comparison(out, result)

@@ -19,6 +19,7 @@ from groomwatch.errors import InputError
 from groomwatch.evaluation import format as fmt
 from groomwatch.evaluation.intervals import CONFIDENCE, json_number, percentile_interval
 from groomwatch.evaluation.outputs import ITEMS_CSV, REPORT_JSON
+from groomwatch.evaluation.provenance import data_hashes, file_record, provenance, short
 from groomwatch.evaluation.weighted import WeightedScores
 
 SIGNIFICANCE = 0.05
@@ -55,6 +56,49 @@ def paired(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame
     if not np.array_equal(a["y"].to_numpy(), b["y"].to_numpy()):
         raise InputError("the two assessments label the same items differently")
     return a.reset_index(drop=True), b
+
+
+def check_same_data(reports: tuple[dict, dict], names: tuple[str, str]) -> None:
+    """Refuse reports computed on different labelled data (or data that cannot be told apart).
+
+    Equal item ids and labels are not enough: the conversations' text may differ, and then the
+    two technologies did not see the same thing. The data files' SHA-256 decide.
+    """
+    hashes = [data_hashes(r.get("provenance")) for r in reports]
+    unknown = [name for name, h in zip(names, hashes, strict=True) if not h]
+    if unknown:
+        raise InputError(
+            f"{' and '.join(unknown)}: no provenance (a report made before schema 1.1), so it "
+            "cannot be told which labelled data it was computed on; assess again, or pass "
+            "--allow-different-data to compare anyway"
+        )
+    if hashes[0] != hashes[1]:
+        described = "; ".join(
+            f"{name}: " + ", ".join(f"{i['path']} (SHA-256 {short(i['sha256'])}…)"
+                                    for i in r["provenance"]["inputs"] if i["role"] == "data")
+            for name, r in zip(names, reports, strict=True)
+        )
+        raise InputError(
+            f"the two reports were computed on different labelled data ({described}); their "
+            "figures are not comparable. Pass --allow-different-data to compare them anyway"
+        )
+
+
+def comparison_provenance(
+    reports: tuple[dict, dict],
+    names: tuple[str, str],
+    directories: tuple[Path, Path],
+    options: dict,
+) -> dict:
+    """Both reports' provenance, plus the hashes of the files compared and this run's own."""
+    inputs = [file_record(role, directory / filename)
+              for directory in directories
+              for role, filename in (("report", REPORT_JSON), ("items", ITEMS_CSV))]
+    command = "groomwatch compare " + " ".join(str(d) for d in directories)
+    hashes = [data_hashes(r.get("provenance")) for r in reports]
+    return {**provenance(command, options, inputs),
+            "same_data": bool(hashes[0]) and hashes[0] == hashes[1],
+            "reports": {name: r.get("provenance") for name, r in zip(names, reports, strict=True)}}
 
 
 def mcnemar(y: np.ndarray, flag_a: np.ndarray, flag_b: np.ndarray) -> dict:
@@ -132,8 +176,13 @@ def compare(
     *,
     n_resamples: int,
     seed: int,
+    directories: tuple[Path, Path],
+    allow_different_data: bool = False,
     progress: Callable[[], None] | None = None,
 ) -> dict:
+    """Paired tests of two assessed technologies, from their report directories' contents."""
+    if not allow_different_data:
+        check_same_data(reports, names)
     a, b = paired(*items)
     y = a["y"].to_numpy(dtype=np.int64)
     auc = auc_difference(y, a["score"].to_numpy(float), b["score"].to_numpy(float),
@@ -146,8 +195,10 @@ def compare(
          "b_text": formatter(reports[1][block][key]["value"])}
         for block, key, label, formatter in SIDE_BY_SIDE
     ]
+    options = {"resamples": n_resamples, "seed": seed, "allow_different_data": allow_different_data}
     return {"names": list(names), "n": len(y), "roc_auc_difference": auc,
-            "mcnemar": decisions, "side_by_side": rows, "verdict": verdict(names, auc, decisions)}
+            "mcnemar": decisions, "side_by_side": rows, "verdict": verdict(names, auc, decisions),
+            "provenance": comparison_provenance(reports, names, directories, options)}
 
 
 def comparison_markdown(result: dict) -> str:
@@ -155,4 +206,7 @@ def comparison_markdown(result: dict) -> str:
     lines = [f"# {a} vs {b} on the same {result['n']:,} items", "",
              f"| measure | {a} | {b} |", "| --- | --- | --- |"]
     lines += [f"| {r['measure']} | {r['a_text']} | {r['b_text']} |" for r in result["side_by_side"]]
-    return "\n".join([*lines, "", result["verdict"], ""])
+    warning = [] if result["provenance"]["same_data"] else [
+        "", "Warning: the two reports were not shown to be computed on the same labelled data "
+        "(compared with --allow-different-data)."]
+    return "\n".join([*lines, "", result["verdict"], *warning, ""])

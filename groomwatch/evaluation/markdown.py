@@ -10,6 +10,18 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
     return lines + ["| " + " | ".join(row) + " |" for row in rows]
 
 
+def _provenance(block: dict | None) -> list[str]:
+    """The inputs with their full SHA-256, and the command that re-checks the figures."""
+    if not block:
+        return []
+    rows = [(i["role"].replace("_", " "), f"`{i['path']}`", f"`{i['sha256']}`", f"{i['bytes']:,}",
+             "" if i["count"] is None else f"{i['count']:,} {i['unit']}") for i in block["inputs"]]
+    return ["", "## Provenance", "",
+            f"Command: `{block['command']}`. Re-check every figure with "
+            f"`groomwatch assess --reproduce {block['options']['out']}`.", "",
+            *_table(("input", "file", "SHA-256", "bytes", "count"), rows)]
+
+
 def render_markdown(report: dict, title: str) -> str:
     w = fmt.words(report)
     c = report["confusion"]
@@ -46,5 +58,6 @@ def render_markdown(report: dict, title: str) -> str:
         lines += ["", f"## By {field}", "",
                   *_table(("group", "n", "FPR", "95% interval", "FNR", "95% interval", "note"),
                           rows)]
-    lines += ["", *[f"Note: {n}" for n in report["notes"]]]
+    notes = [f"Note: {n}" for n in report["notes"]]
+    lines += [*(["", *notes] if notes else []), *_provenance(report["provenance"])]
     return "\n".join(lines).rstrip() + "\n"
