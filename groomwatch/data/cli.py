@@ -179,13 +179,27 @@ NpsDir = Annotated[
 ]
 
 
+Plain = Annotated[
+    bool,
+    typer.Option(
+        "--plain",
+        help="Remove the corpus's markup from the text (anonymised user names such as "
+        "10-19-20sUser7, the .ACTION prefix), which no other chat carries.",
+    ),
+]
+
+
 @import_app.command("nps")
-def import_nps(directory: NpsDir, out: OutFile, pseudonymise_key_env: KeyEnv = None) -> None:
+def import_nps(
+    directory: NpsDir, out: OutFile, plain: Plain = False, pseudonymise_key_env: KeyEnv = None
+) -> None:
     """Import the NPS Chat corpus: one record per room session (label 0, platform chatroom)."""
     from groomwatch.data.importers.nps import iter_nps
 
     author_map = _author_map(pseudonymise_key_env)
-    _run_import("nps", out, lambda p: iter_nps(directory, author_map=author_map, progress=p))
+    _run_import(
+        "nps", out, lambda p: iter_nps(directory, author_map=author_map, progress=p, plain=plain)
+    )
 
 
 Limit = Annotated[

@@ -11,6 +11,12 @@ the message's ``act``. The room's band is each participant's ``age_band``; role 
 in the teens room (ages 13–19 mixed with whoever joins) and ``adult`` elsewhere. Room events
 (``JOIN``, ``PART``, ``NICK`` system posts) are nobody's words: they are left out and counted
 in ``meta.room_events_left_out``.
+
+``plain=True`` also removes the corpus's own markup from the text: the anonymised user names
+people address each other by (``10-19-20sUser7``, in over a third of the posts) and the
+``.ACTION`` prefix of ``/me`` posts. No other chat carries these strings, so a model trained
+with them learns "this is NPS" rather than anything about the talk; posts left empty are
+dropped and counted in ``meta.posts_left_empty``.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ PLATFORM = "chatroom"
 AGE_BANDS = ("teens", "20s", "30s", "40s", "adults")
 _FILE_NAME = re.compile(r"^(?P<session>.+?-(?P<band>teens|20s|30s|40s|adults))_\w*$")
 _ROOM_EVENT = re.compile(r"^(JOIN|PART|NICK)\b")
+_MARKUP = re.compile(r"\b\d+-\d+-(?:teens|20s|30s|40s|adults)User\d+\b|^\.ACTION\b")
+_SPACES = re.compile(r"\s{2,}")
 
 
 def age_band(path: Path) -> str:
@@ -45,7 +53,11 @@ def age_band(path: Path) -> str:
 
 
 def iter_nps(
-    directory: Path, *, author_map: AuthorMap = same_id, progress: Progress | None = None
+    directory: Path,
+    *,
+    author_map: AuthorMap = same_id,
+    progress: Progress | None = None,
+    plain: bool = False,
 ) -> Iterator[Conversation]:
     """Yield one record per XML file of ``directory``, in file-name order."""
     if not directory.is_dir():
@@ -57,7 +69,7 @@ def iter_nps(
     progress = progress or NoProgress()
     progress.start(len(files), "files")
     for path in files:
-        yield _session(path, bands[path], author_map)
+        yield _session(path, bands[path], author_map, plain)
         progress.advance(1)
 
 
@@ -72,9 +84,14 @@ def _parse(path: Path) -> ET.Element:
         ) from None
 
 
-def _session(path: Path, band: str, author_map: AuthorMap) -> Conversation:
+def plain_text(text: str) -> str:
+    """``text`` without NPS's anonymised user names and ``.ACTION`` prefix."""
+    return _SPACES.sub(" ", _MARKUP.sub("", text)).strip()
+
+
+def _session(path: Path, band: str, author_map: AuthorMap, plain: bool) -> Conversation:
     messages: list[Message] = []
-    room_events = 0
+    room_events = left_empty = 0
     for number, post in enumerate(_parse(path).iter("Post"), start=1):
         user, act = post.get("user"), post.get("class")
         if not user:
@@ -83,6 +100,11 @@ def _session(path: Path, band: str, author_map: AuthorMap) -> Conversation:
         if act == "System" and _ROOM_EVENT.match(text):
             room_events += 1
             continue
+        if plain:
+            text = plain_text(text)
+            if not text:
+                left_empty += 1
+                continue
         messages.append(Message(author_map(user), text, extra={"act": act} if act else {}))
     if not messages:
         raise InputError(f"{path}: holds no <Post> elements with text")
@@ -96,5 +118,6 @@ def _session(path: Path, band: str, author_map: AuthorMap) -> Conversation:
         language="en",
         source=SOURCE,
         platform=PLATFORM,
-        meta={"room": band, "room_events_left_out": room_events},
+        meta={"room": band, "room_events_left_out": room_events}
+        | ({"posts_left_empty": left_empty} if plain else {}),
     )

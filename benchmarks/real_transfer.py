@@ -1,0 +1,363 @@
+"""Benchmark: do detectors catch real grooming and leave real chat alone? (issue 12)
+
+Real data (read from ``../shared/datasets``, ``$GROOMWATCH_DATASETS`` or ``--datasets``):
+positives are one-author windows of Perverted-Justice offenders (Koutli 2023 cleansing; the
+turn order is lost, so one author's lines are the honest view), negatives are one-author
+windows of the same size from BYU Chit-Chat (``chitchat-dataset``) and NPS Chat rooms (Forsyth
+and Martell 2007; public rooms with flirting and crude talk: the hard negatives; imported with
+``plain=True`` so the room's anonymised user names, which no other corpus has, cannot give it
+away). Every window has exactly ``Sizes.window`` messages of one author, so neither length nor
+the number of speakers separates the classes. Each source is split on its own (60/15/25,
+seeded) with whole groups: PJ by offender, chit-chat by conversation, NPS by room session, so
+nothing of a test group was seen in training, and validation holds every negative source (a
+threshold policy may use one).
+The splits are cached under the groomwatch cache directory, never in the repository.
+
+For each shipped detector config (tfidf-lr and exemplar; all five with ``--full``) and each
+training set: (a) ``synth`` defaults, (b) real-train, (c) real-train + synthetic, it fits with
+the project's training path (``fit_detector``: the config's parameters, seed and threshold
+policy on the validation split of that training set, no MLflow) and scores real-test: ROC-AUC
+with a bootstrap interval, recall at 1% and 5% FPR, and at the model's own threshold the PJ
+recall, chit-chat FPR and NPS FPR (exact intervals). Targets are printed, met or not.
+
+No corpus text is printed. Run: ``.venv/bin/python benchmarks/real_transfer.py [--full]``;
+``benchmarks/run_all.py real_transfer`` also writes the rows to ``benchmarks/results.json``.
+
+Other scripts can use the pieces::
+
+    from real_transfer import real_splits, synthetic_splits, evaluate_detector
+    real = real_splits(seed=0)
+    figures = evaluate_detector(real["train"], real["validation"], "tfidf", real["test"])
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from harness import QUICK_ENV, Row, emit, measure
+
+from groomwatch.data.importers.chitchat import iter_chitchat
+from groomwatch.data.importers.nps import iter_nps
+from groomwatch.data.importers.pj import iter_pj
+from groomwatch.data.io import SPLITS, read_conversations, write_conversations
+from groomwatch.data.record import Conversation
+from groomwatch.data.split import assign_splits, split_conversations
+from groomwatch.data.synth import GENERATOR_VERSION, SynthConfig, generate
+from groomwatch.data.window import windows
+from groomwatch.errors import GroomwatchError
+from groomwatch.models.base import Detector, conversation_labels
+from groomwatch.models.embedders import cache_dir
+from groomwatch.training.config import TrainConfig, load_config
+from groomwatch.training.metrics import rates_at_threshold, validation_metrics
+from groomwatch.training.run import fit_detector
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+DATASETS_ENV = "GROOMWATCH_DATASETS"
+SOURCES = ("pj", "chitchat", "nps")
+RATIOS = (0.6, 0.15, 0.25)
+QUICK_CONFIGS = ("tfidf", "exemplar")
+FULL_CONFIGS = ("tfidf", "exemplar", "static", "embedding", "finetune")
+TRAINING_SETS = ("synthetic", "real", "real+synthetic")
+#: issue 12's targets for tfidf-lr trained on real-train
+TARGETS = {"roc_auc": ">= 0.97", "pj_recall": ">= 0.80", "chitchat_fpr": "<= 0.01",
+           "nps_fpr": "<= 0.05"}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much of each corpus the real splits take (windows are always ``window`` long)."""
+
+    window: int = 10
+    #: at most this many windows per offender (drawn at random with the seed)
+    offender_windows: int = 4
+    #: chit-chat conversations used (None: all 7,168) and windows kept per conversation
+    chitchat_conversations: int | None = None
+    chitchat_windows: int = 1
+
+
+QUICK_SIZES = Sizes()
+FULL_SIZES = Sizes(offender_windows=20, chitchat_windows=3)
+
+
+def datasets_dir(given: Path | None = None) -> Path | None:
+    """The real corpora folder: ``given``, ``$GROOMWATCH_DATASETS`` or ``../shared/datasets``
+    beside the repository; None when it is absent."""
+    candidate = given or Path(os.environ.get(DATASETS_ENV) or REPO.parent / "shared" / "datasets")
+    return candidate if (candidate / "pj").is_dir() and (candidate / "nps_chat").is_dir() else None
+
+
+def _source_hash(*relative: str) -> str:
+    """A hash of the code that makes a cached set, so a code change rebuilds it."""
+    digest = hashlib.sha256()
+    for name in relative:
+        for path in sorted((REPO / name).rglob("*.py")) if (REPO / name).is_dir() else [
+            REPO / name
+        ]:
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _folder_fingerprint(folder: Path) -> list[tuple[str, int]]:
+    return sorted((str(p.relative_to(folder)), p.stat().st_size)
+                  for p in folder.rglob("*") if p.is_file())
+
+
+def _cached(kind: str, key: dict[str, Any], build: Callable[[], dict[str, list[Conversation]]]
+            ) -> dict[str, list[Conversation]]:
+    """Splits from the cache directory, built and stored on the first call."""
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+    folder = cache_dir() / "benchmarks" / f"{kind}-{digest}"
+    if all((folder / f"{name}.jsonl").is_file() for name in SPLITS):
+        return {name: list(read_conversations(folder / f"{name}.jsonl")) for name in SPLITS}
+    splits = build()
+    for name in SPLITS:
+        write_conversations(folder / f"{name}.jsonl", splits[name])
+    return splits
+
+
+def real_splits(
+    seed: int = 0, *, sizes: Sizes | None = None, datasets: Path | None = None
+) -> dict[str, list[Conversation]]:
+    """Real train/validation/test windows (see the module docstring), cached on disk."""
+    sizes = sizes or QUICK_SIZES
+    folder = datasets_dir(datasets)
+    if folder is None:
+        raise FileNotFoundError("the real corpora folder (pj/ and nps_chat/) is absent")
+    key = {"seed": seed, "sizes": asdict(sizes), "ratios": RATIOS,
+           "pj": _folder_fingerprint(folder / "pj"),
+           "nps": _folder_fingerprint(folder / "nps_chat"),
+           "code": _source_hash("groomwatch/data/importers", "groomwatch/data/window.py")}
+    return _cached("real", key, lambda: _build_real(folder, sizes, seed))
+
+
+def _build_real(folder: Path, sizes: Sizes, seed: int) -> dict[str, list[Conversation]]:
+    rng = random.Random(seed)
+    warnings: list[str] = []
+    pj = _windows_of(iter_pj(folder / "pj", warn=warnings.append), sizes.window, rng,
+                     sizes.offender_windows, offenders_only=True)
+    if warnings:  # file names only; never text
+        print(f"PJ import: {len(warnings)} warning(s) about unpaired files", file=sys.stderr)
+    chitchat = list(iter_chitchat())
+    if sizes.chitchat_conversations is not None:
+        chitchat = rng.sample(chitchat, min(sizes.chitchat_conversations, len(chitchat)))
+    benign = _windows_of(chitchat, sizes.window, rng, sizes.chitchat_windows)
+    rooms = _windows_of(iter_nps(folder / "nps_chat", plain=True), sizes.window, rng, None)
+    splits: dict[str, list[Conversation]] = {name: [] for name in SPLITS}
+    for source_windows in (pj, benign, rooms):
+        groups = [w.meta["window"]["of"] for w in source_windows]
+        labels = [w.label for w in source_windows]
+        for window, name in zip(source_windows, assign_splits(groups, labels, RATIOS, seed),
+                                strict=True):
+            splits[name].append(window)
+    return splits
+
+
+def _windows_of(conversations: Iterable[Conversation], size: int, rng: random.Random,
+                per_conversation: int | None, *, offenders_only: bool = False
+                ) -> list[Conversation]:
+    """Full one-author windows of each conversation, at most ``per_conversation`` of them."""
+    kept = []
+    for conv in conversations:
+        authors = set(conv.offender_ids) if offenders_only else None
+        full = [w for w in windows(conv, size, by="author")
+                if len(w.messages) == size and (authors is None
+                                                or w.meta["window"]["author"] in authors)]
+        if per_conversation is not None and len(full) > per_conversation:
+            full = rng.sample(full, per_conversation)
+        kept.extend(full)
+    return kept
+
+
+def synthetic_splits(config: SynthConfig | None = None) -> dict[str, list[Conversation]]:
+    """The generator's default set split as ``groomwatch synth`` splits it, cached on disk."""
+    config = config or SynthConfig()
+    key = {"config": asdict(config), "version": GENERATOR_VERSION,
+           "code": _source_hash("groomwatch/data/synth")}
+    return _cached("synth", key,
+                   lambda: split_conversations(generate(config), config.split, config.seed))
+
+
+def training_set(name: str, real: dict[str, list[Conversation]],
+                 synthetic: Callable[[], dict[str, list[Conversation]]]
+                 ) -> tuple[list[Conversation], list[Conversation]]:
+    """(train, validation) of one of TRAINING_SETS."""
+    if name == "real":
+        return real["train"], real["validation"]
+    synth = synthetic()
+    if name == "synthetic":
+        return synth["train"], synth["validation"]
+    return real["train"] + synth["train"], real["validation"] + synth["validation"]
+
+
+def evaluate_detector(
+    train: Sequence[Conversation],
+    validation: Sequence[Conversation],
+    config: TrainConfig | str | Path | Detector,
+    test: Sequence[Conversation] | None = None,
+    *,
+    resamples: int = 1000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Train by ``config`` (a TrainConfig, a shipped config name or a YAML path) the way
+    ``groomwatch train`` does, or take an already fitted detector, and score ``test`` (default:
+    the real test split). Returns the row's figures; rates are fractions."""
+    if isinstance(config, Detector):
+        detector, fit_seconds = config, 0.0
+    else:
+        config = config if isinstance(config, TrainConfig) else load_config(config)
+        fitted = measure(lambda: fit_detector(config, train, validation))
+        detector, fit_seconds = fitted.result[0], fitted.seconds
+    test = list(test) if test is not None else real_splits(seed)["test"]
+    return score_test(detector, test, resamples=resamples, seed=seed) | {
+        "fit_seconds": fit_seconds, "train": len(train), "validation": len(validation)}
+
+
+def score_test(detector: Detector, test: Sequence[Conversation], *, resamples: int = 1000,
+               seed: int = 0) -> dict[str, Any]:
+    """Ranking figures over all of ``test`` (the statistics a training run reports) and the
+    threshold's rates per source."""
+    y = conversation_labels(test, "test")
+    scores = np.asarray(detector.predict_proba(test), dtype=float)
+    threshold = float(detector.threshold)
+    overall = validation_metrics(y, scores, threshold, resamples=resamples, seed=seed)
+    sources = np.array([c.source for c in test])
+    rates = {}
+    for source, name, rate in (("pj", "pj_recall", "recall"), ("chitchat", "chitchat_fpr", "fpr"),
+                               ("nps", "nps_fpr", "fpr")):
+        mask = sources == source
+        rates[name] = rates_at_threshold(y[mask], scores[mask], threshold)[rate].to_dict()
+    return {
+        "roc_auc": overall["roc_auc"].to_dict(),
+        "recall_at_1pct_fpr": _recall_at_fpr(y, scores, 0.01),
+        "recall_at_5pct_fpr": _recall_at_fpr(y, scores, 0.05),
+        "threshold": threshold,
+        **rates,
+        "test": {source: int((sources == source).sum()) for source in SOURCES},
+    }
+
+
+def _recall_at_fpr(y: np.ndarray, scores: np.ndarray, fpr: float) -> float:
+    from sklearn.metrics import roc_curve
+
+    fprs, tprs, _ = roc_curve(y, scores)
+    return float(tprs[fprs <= fpr].max())
+
+
+def rows_of(config: str, training: str, figures: dict[str, Any]) -> list[Row]:
+    """The harness rows of one (config, training set) result; targets for tfidf on real."""
+    targeted = config == "tfidf" and training == "real"
+    prefix = f"{config} ← {training}"
+    auc = figures["roc_auc"]
+    rows = [Row(f"{prefix}: ROC-AUC (95% CI {auc['low']:.3f}–{auc['high']:.3f})",
+                auc["value"], "", TARGETS["roc_auc"] if targeted else "")]
+    rows += [Row(f"{prefix}: recall at {p}% FPR", figures[f"recall_at_{p}pct_fpr"], "")
+             for p in (1, 5)]
+    for name, label in (("pj_recall", "PJ recall"), ("chitchat_fpr", "chit-chat FPR"),
+                        ("nps_fpr", "NPS FPR")):
+        rate = figures[name]
+        rows.append(Row(
+            f"{prefix}: {label} at own threshold ({rate['successes']}/{rate['trials']}, "
+            f"CI {rate['low']:.3f}–{rate['high']:.3f})",
+            rate["value"], "", TARGETS[name] if targeted else "",
+        ))
+    return rows
+
+
+def print_table(results: list[dict[str, Any]]) -> None:
+    """One line per (config, training set): the figures side by side."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"real transfer (generator {GENERATOR_VERSION})")
+    for column in ("config", "trained on", "ROC-AUC [95% CI]", "R@1%FPR", "R@5%FPR",
+                   "PJ recall", "chit-chat FPR", "NPS FPR", "fit s"):
+        table.add_column(column, justify="left" if column in ("config", "trained on") else "right")
+    for result in results:
+        f = result["figures"]
+        auc = f["roc_auc"]
+        table.add_row(
+            result["config"], result["training"],
+            f"{auc['value']:.3f} [{auc['low']:.3f}, {auc['high']:.3f}]",
+            f"{f['recall_at_1pct_fpr']:.3f}", f"{f['recall_at_5pct_fpr']:.3f}",
+            *(f"{f[name]['value']:.3f}" for name in ("pj_recall", "chitchat_fpr", "nps_fpr")),
+            f"{f['fit_seconds']:.0f}",
+        )
+    Console(width=140).print(table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="all five configs, bigger splits")
+    parser.add_argument("--datasets", type=Path, help=f"real corpora folder (or ${DATASETS_ENV})")
+    parser.add_argument("--config", action="append", dest="configs",
+                        help="config name or YAML path to run (repeatable; default: shipped)")
+    parser.add_argument("--training", action="append", choices=TRAINING_SETS,
+                        help="training set(s) to run (default: all three)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", type=Path, default=HERE / "out" / "real_transfer.json",
+                        help="where the detailed figures (with intervals) go")
+    args = parser.parse_args(argv)
+    full = args.full or os.environ.get(QUICK_ENV) == "0"  # run_all.py --full
+    folder = datasets_dir(args.datasets)
+    if folder is None:
+        print("real_transfer: skipped, the real corpora folder is absent (set --datasets or "
+              f"${DATASETS_ENV}; see ../shared/datasets/README.md)")
+        return 0
+    sizes = FULL_SIZES if full else QUICK_SIZES
+    real = measure(lambda: real_splits(args.seed, sizes=sizes, datasets=folder))
+    counts = {name: {s: sum(c.source == s for c in split) for s in SOURCES}
+              for name, split in real.result.items()}
+    print(f"real splits ({real.seconds:.0f} s): {json.dumps(counts)}")
+    synth_cache: dict[str, Any] = {}
+
+    def synthetic() -> dict[str, list[Conversation]]:
+        """Generated once per run; a generator that fails fails every synthetic row at once."""
+        if "splits" not in synth_cache:
+            try:
+                synth_cache["splits"] = synthetic_splits()
+            except GroomwatchError as exc:
+                synth_cache["splits"] = exc
+        if isinstance(synth_cache["splits"], Exception):
+            raise synth_cache["splits"]
+        return synth_cache["splits"]
+
+    results: list[dict[str, Any]] = []
+    rows: list[Row] = []
+    failed: list[str] = []
+    for config in args.configs or (FULL_CONFIGS if full else QUICK_CONFIGS):
+        for training in args.training or TRAINING_SETS:
+            try:
+                train, validation = training_set(training, real.result, synthetic)
+                figures = evaluate_detector(train, validation, config, real.result["test"],
+                                            seed=args.seed)
+            except GroomwatchError as exc:  # e.g. a generator under construction: say so
+                failed.append(f"{config} ← {training}: {exc}")
+                print(f"FAILED: {failed[-1]}", flush=True)
+                rows.append(Row(f"{config} ← {training}: FAILED", 0, "", met=False))
+                continue
+            results.append({"config": config, "training": training, "figures": figures})
+            rows += rows_of(str(config), training, figures)
+            print(f"done: {config} ← {training} (fit {figures['fit_seconds']:.0f} s)", flush=True)
+    print_table(results)
+    emit(rows)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({
+        "generator_version": GENERATOR_VERSION, "seed": args.seed, "sizes": asdict(sizes),
+        "ratios": RATIOS, "splits": counts, "results": results, "failed": failed}, indent=2)
+        + "\n")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
