@@ -6,5 +6,5 @@ su postgres -c "$pg_bin/initdb -D $pg_dir/data -A trust -U postgres" >/dev/null
 su postgres -c "$pg_bin/pg_ctl -D $pg_dir/data -o '-h 127.0.0.1 -p 55432 -k $pg_dir' -l $pg_dir/log -w start" >/dev/null
 su postgres -c "$pg_bin/createdb -h 127.0.0.1 -p 55432 -U postgres groomwatch_test"
 export GROOMWATCH_TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:55432/groomwatch_test"
-trap 'su postgres -c "$pg_bin/pg_ctl -D $pg_dir/data -m fast stop" >/dev/null 2>&1 || true' EXIT
+on_exit "su postgres -c \"$pg_bin/pg_ctl -D $pg_dir/data -m fast stop\" >/dev/null 2>&1 || true"
 echo "PostgreSQL for tests at $GROOMWATCH_TEST_POSTGRES_URL"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -12,6 +14,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from groomwatch.data.record import Conversation, RecordError, conversation_from_dict
 from groomwatch.serving.schemas import ConversationIn
 from groomwatch.serving.settings import Settings
+
+if TYPE_CHECKING:
+    import redis
 
 
 class BodyTooLarge(Exception):
@@ -82,7 +87,8 @@ def to_conversation(item: ConversationIn, settings: Settings) -> Conversation:
 
 
 class RateLimiter:
-    """A token bucket per API client: ``rate`` requests a second, bursts up to ``burst``."""
+    """A token bucket per API client: ``rate`` requests a second, bursts up to ``burst``.
+    The buckets live in this process; ``RedisRateLimiter`` shares them between workers."""
 
     def __init__(self, rate: float, burst: int) -> None:
         self.rate = rate
@@ -91,13 +97,60 @@ class RateLimiter:
         self._lock = threading.Lock()
 
     def check(self, client: str) -> None:
+        """Take a token for ``client``, or refuse with 429 and the seconds until one is back."""
+        wait = self._take(client)
+        if wait > 0:
+            raise HTTPException(429, f"rate limit of {self.rate:g} requests/s exceeded",
+                                headers={"Retry-After": str(max(1, math.ceil(wait)))})
+
+    def _take(self, client: str) -> float:
+        """0 if a token was taken, else the seconds until one will be there."""
         now = time.monotonic()
         with self._lock:
             tokens, last = self._buckets.get(client, (float(self.burst), now))
             tokens = min(float(self.burst), tokens + (now - last) * self.rate)
             if tokens < 1.0:
                 self._buckets[client] = (tokens, now)
-                wait = (1.0 - tokens) / self.rate
-                raise HTTPException(429, f"rate limit of {self.rate:g} requests/s exceeded",
-                                    headers={"Retry-After": str(max(1, math.ceil(wait)))})
+                return (1.0 - tokens) / self.rate
             self._buckets[client] = (tokens - 1.0, now)
+            return 0.0
+
+
+# The same bucket in one Lua script, on the Redis server's clock (one clock for all workers).
+# KEYS: bucket. ARGV: rate, burst. Returns the wait as a string (Lua numbers become integers).
+_TAKE = """
+local now = redis.call('TIME')
+local t = tonumber(now[1]) + tonumber(now[2]) / 1e6
+local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local bucket = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local last = tonumber(bucket[2]) or t
+local tokens = math.min(burst, (tonumber(bucket[1]) or burst) + (t - last) * rate)
+local wait = 0
+if tokens < 1 then wait = (1 - tokens) / rate else tokens = tokens - 1 end
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens),
+           'at', string.format('%.17g', t))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+return string.format('%.17g', wait)
+"""
+
+
+class RedisRateLimiter(RateLimiter):
+    """Token buckets in Redis, so N workers together allow ``rate`` per client, not N times."""
+
+    def __init__(self, rate: float, burst: int, client: redis.Redis) -> None:
+        super().__init__(rate, burst)
+        self._script = client.register_script(_TAKE)
+
+    def _take(self, client: str) -> float:
+        bucket = "groomwatch:rate:" + hashlib.blake2b(client.encode(), digest_size=16).hexdigest()
+        return float(self._script(keys=[bucket], args=[self.rate, self.burst]))
+
+
+def rate_limiter(settings: Settings) -> RateLimiter:
+    """In Redis when stream state is (several workers), else in this process."""
+    if settings.streams_url.startswith(("redis://", "rediss://", "unix://")):
+        from groomwatch.serving.stream_store_redis import connect
+
+        return RedisRateLimiter(settings.rate_per_second, settings.rate_burst,
+                                connect(settings.streams_url))
+    return RateLimiter(settings.rate_per_second, settings.rate_burst)

@@ -33,6 +33,10 @@ class StreamQuotaExceeded(Exception):
     """A client tried to open more streams than it may hold (the service answers 429)."""
 
 
+class StreamBusy(Exception):
+    """Another append held the stream past the lock timeout (the service answers 503)."""
+
+
 @dataclass
 class WindowState:
     """One stream's state, bounded by the window: nothing grows with the stream's length."""

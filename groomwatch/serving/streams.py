@@ -26,6 +26,7 @@ from groomwatch.serving.db import Database
 from groomwatch.serving.scoring import queue_review
 from groomwatch.serving.settings import Settings
 from groomwatch.serving.stream_store import (
+    StreamBusy,
     StreamQuotaExceeded,
     StreamStore,
     WindowState,
@@ -66,6 +67,9 @@ class Streams:
                 429, f"too many open streams ({exc}): end finished ones with DELETE",
                 headers={"Retry-After": str(max(1, math.ceil(self.settings.stream_ttl_seconds)))},
             ) from None
+        except StreamBusy:
+            raise HTTPException(503, "the stream is busy; retry",
+                                headers={"Retry-After": "1"}) from None
         self.counts.add(counters.STREAM_MESSAGES)
         self.counts.flush()
         return {"conversation_id": conversation_id, "score": score, "warned": warned,

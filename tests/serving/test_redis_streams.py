@@ -1,0 +1,229 @@
+"""Stream state in a real Redis: shared by workers, atomic per stream, expiring, minimised.
+
+Needs ``GROOMWATCH_TEST_REDIS_URL`` (``.ci/run`` starts a throwaway, non-persisting
+``redis-server`` and sets it); without it these tests are skipped. Each test empties that
+Redis database first.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import replace
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+
+from groomwatch.models.early_warning import EarlyWarning
+from groomwatch.serving.app import create_app
+from groomwatch.serving.auth import add_api_key
+from groomwatch.serving.db import Review
+from groomwatch.serving.stream_store_redis import (
+    PREFIX,
+    RedisStreamStore,
+    persistence_problems,
+    state_of,
+)
+
+REDIS_URL = os.environ.get("GROOMWATCH_TEST_REDIS_URL")
+pytestmark = pytest.mark.skipif(
+    not REDIS_URL, reason="GROOMWATCH_TEST_REDIS_URL is not set: run .ci/run, or start "
+                          "redis-server --save '' --appendonly no and set it to its URL")
+
+
+@pytest.fixture
+def redis_client():
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def redis_settings(settings, redis_client):
+    return replace(settings, streams_url=REDIS_URL)
+
+
+def _worker(settings, detector, client_name: str = "provider"):
+    """One 'worker': its own app (own store, batcher, limiter) on the shared Redis and DB."""
+    app = create_app(settings, detector)
+    key = add_api_key(app.state.db, client_name)
+    return app, TestClient(app, base_url="https://testserver",
+                           headers={"Authorization": f"Bearer {key}"})
+
+
+def _messages(chat, grooming: bool, n: int = 30, index: int = 0) -> list[dict]:
+    record = chat(index, grooming=grooming, n_messages=n)
+    roles = {p["author_id"]: p["role"] for p in record["participants"]}
+    return [{**m, "role": roles[m["author_id"]]} for m in record["messages"]]
+
+
+def _push(client, cid: str, messages: list[dict]) -> list[dict]:
+    answers = []
+    for message in messages:
+        answer = client.post(f"/v1/streams/{cid}/messages", json=message)
+        assert answer.status_code == 200, answer.text
+        answers.append(answer.json())
+    return answers
+
+
+def _reviews(app) -> list[Review]:
+    with app.state.db.transaction() as session:
+        return [(r.id, r.origin, len(r.content["messages"])) for r in session.query(Review)]
+
+
+def test_redis_streams_warn_like_the_in_process_store_and_offline_rule(
+        settings, redis_settings, detector, chat, records):
+    messages = _messages(chat, grooming=True)
+    local_app, local = _worker(settings, detector)
+    with local:
+        expected = _push(local, "live", messages)
+    shared_app, shared = _worker(replace(redis_settings, db_url=settings.db_url + "-2"),
+                                 detector)
+    with shared:
+        got = _push(shared, "live", messages)
+    assert [a["warned"] for a in got] == [a["warned"] for a in expected]
+    assert [a["messages_kept"] for a in got] == [a["messages_kept"] for a in expected]
+    assert [a["score"] for a in got] == pytest.approx([a["score"] for a in expected], abs=1e-9)
+    first = next(i for i, a in enumerate(got) if a["warned"])
+    offline = EarlyWarning(detector).run(records(1, seed=0)[0])
+    assert offline.warning_at == first + 1  # the message an offline evaluation names
+    assert [r[1:] for r in _reviews(shared_app)] == [("stream", first + 1)]
+
+
+def test_two_workers_appending_at_once_give_one_window_and_one_warning(
+        redis_settings, detector, chat, redis_client):
+    app_a, worker_a = _worker(redis_settings, detector)
+    _, worker_b = _worker(redis_settings, detector)
+    messages = _messages(chat, grooming=True, n=40)
+    answers: list[dict] = []
+    start = threading.Barrier(2)
+
+    def send(client, part: list[dict]) -> None:
+        start.wait()
+        answers.extend(_push(client, "shared", part))
+
+    with worker_a, worker_b:
+        threads = [threading.Thread(target=send, args=(worker_a, messages[0::2])),
+                   threading.Thread(target=send, args=(worker_b, messages[1::2]))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        store = app_a.state.streams.store
+        kept = state_of(store, ("provider", "shared"))
+        # every append was applied once, one after the other: no message lost or doubled
+        assert sorted(a["messages_kept"] for a in answers) == list(range(1, 41))
+        assert sorted(tuple(m[:2]) for m in kept["m"]) == sorted(
+            (m["author_id"], m["text"]) for m in messages)
+        assert kept["n"] == 40
+        # replaying the order the store applied gives the same scores and the same warning
+        replay_app, replay = _worker(replace(redis_settings, streams_url="",
+                                             db_url=redis_settings.db_url + "-replay"),
+                                     detector)
+        with replay:
+            ordered = [{"author_id": a, "text": t, "role": "unknown"} for a, t, _ in kept["m"]]
+            expected = _push(replay, "shared", ordered)
+    by_position = sorted(answers, key=lambda a: a["messages_kept"])
+    assert [a["score"] for a in by_position] == pytest.approx(
+        [a["score"] for a in expected], abs=1e-9)
+    assert [a["warned"] for a in by_position] == [a["warned"] for a in expected]
+    reviews = _reviews(app_a)
+    assert len(reviews) == 1 and reviews[0][1] == "stream"  # one warning, queued once
+    assert {a["review_id"] for a in answers if a["review_id"]} == {reviews[0][0]}
+
+
+def test_windows_expire_by_redis_ttl(redis_settings, detector, chat, redis_client):
+    app, client = _worker(replace(redis_settings, stream_ttl_seconds=0.3), detector)
+    with client:
+        _push(client, "short", _messages(chat, grooming=False, n=3))
+        stream_key = RedisStreamStore.keys(("provider", "short"))[0][0]
+        assert 0 < redis_client.pttl(stream_key) <= 300
+        time.sleep(0.5)
+        assert not list(redis_client.scan_iter(match=f"{PREFIX}stream:*"))
+        assert not list(redis_client.scan_iter(match=f"{PREFIX}client:*"))
+        assert client.delete("/v1/streams/short").status_code == 404
+
+
+def test_delete_leaves_no_text_in_redis(redis_settings, detector, chat, redis_client,
+                                        secret_word):
+    app, client = _worker(redis_settings, detector)
+    with client:
+        _push(client, "private", _messages(chat, grooming=False, n=12))
+        assert secret_word.encode() in _everything(redis_client)
+        assert client.delete("/v1/streams/private").status_code == 204
+        assert secret_word.encode() not in _everything(redis_client)
+        assert not list(redis_client.scan_iter(match=f"{PREFIX}stream:*"))
+        assert client.delete("/v1/streams/private").status_code == 404
+
+
+def _everything(client: redis.Redis) -> bytes:
+    """Every key and value in the database, as bytes (strings, hashes and sorted sets)."""
+    out = []
+    for key in client.scan_iter():
+        out.append(key)
+        kind = client.type(key)
+        if kind == b"string":
+            out.append(client.get(key))
+        elif kind == b"hash":
+            out.extend(b"%s=%s" % item for item in client.hgetall(key).items())
+        elif kind == b"zset":
+            out.extend(client.zrange(key, 0, -1))
+    return b"\n".join(out)
+
+
+def test_a_dead_appenders_lock_delays_the_stream_only_until_its_timeout(
+        redis_settings, detector, chat, redis_client):
+    app, client = _worker(replace(redis_settings, stream_lock_seconds=0.4), detector)
+    messages = _messages(chat, grooming=False, n=4)
+    with client:
+        _push(client, "orphan", messages[:2])
+        lock_key = RedisStreamStore.keys(("provider", "orphan"))[0][1]
+        # a worker killed while appending leaves its lock behind, with the state untouched
+        redis_client.set(lock_key, "dead-worker", px=400)
+        started = time.monotonic()
+        answer = _push(client, "orphan", messages[2:3])[0]
+        assert 0.2 < time.monotonic() - started < 2.0
+        assert answer["messages_kept"] == 3
+
+
+def test_the_client_quota_holds_across_workers_and_spares_other_clients(
+        redis_settings, detector, chat):
+    settings = replace(redis_settings, max_streams_per_client=2)
+    _, first = _worker(settings, detector, "provider")
+    _, second = _worker(settings, detector, "provider")
+    _, other = _worker(settings, detector, "other-provider")
+    message = _messages(chat, grooming=False, n=1)
+    with first, second, other:
+        _push(first, "one", message)
+        _push(second, "two", message)
+        refused = second.post("/v1/streams/three/messages", json=message[0])
+        assert refused.status_code == 429 and "open streams" in refused.json()["detail"]
+        _push(first, "one", message)  # an open stream still takes messages
+        _push(other, "one", message)  # another client's quota is its own
+        assert first.delete("/v1/streams/two").status_code == 204
+        _push(second, "three", message)
+
+
+def test_rate_limits_are_shared_by_the_workers(redis_settings, detector, chat):
+    settings = replace(redis_settings, rate_per_second=0.5, rate_burst=3)
+    _, first = _worker(settings, detector)
+    _, second = _worker(settings, detector)
+    body = _messages(chat, grooming=False, n=1)[0]
+    with first, second:
+        codes = [(first if i % 2 else second).post("/v1/streams/r/messages", json=body)
+                 .status_code for i in range(5)]
+    assert codes == [200, 200, 200, 429, 429]  # three tokens in all, not three per worker
+
+
+def test_the_ci_redis_keeps_nothing_on_disk(redis_client):
+    assert persistence_problems(redis_client) == []
+    saved = redis_client.config_get("save")["save"]
+    redis_client.config_set("save", "3600 1")
+    try:
+        assert persistence_problems(redis_client) == ['RDB snapshots are on (set save "")']
+    finally:
+        redis_client.config_set("save", saved)
