@@ -24,7 +24,7 @@ from groomwatch.serving.auth import ApiKeyCache
 from groomwatch.serving.batcher import ScoringBatcher
 from groomwatch.serving.counters import CounterBuffer
 from groomwatch.serving.db import Database
-from groomwatch.serving.limits import BodySizeLimit, RateLimiter
+from groomwatch.serving.limits import BodySizeLimit, rate_limiter
 from groomwatch.serving.metrics import Instrument, Metrics
 from groomwatch.serving.migrations import upgrade
 from groomwatch.serving.scoring import Scorer
@@ -83,7 +83,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     app.state.api_keys = ApiKeyCache(db)
     app.state.batcher = batcher
     app.state.streams = streams
-    app.state.rate_limiter = RateLimiter(settings.rate_per_second, settings.rate_burst)
+    app.state.rate_limiter = rate_limiter(settings)  # in Redis when streams are
     app.state.metrics = Metrics()
 
     app.include_router(api.router)
