@@ -246,24 +246,39 @@ def _author_map(variable: str | None) -> Callable[[str], str]:
     return pseudonymiser_from_env(variable) or same_id
 
 
-SplitInput = Annotated[Path, typer.Option("--in", help="Records to split (.jsonl or .parquet).")]
+SplitInput = Annotated[
+    list[Path],
+    typer.Option(
+        "--in",
+        help="Records to split (.jsonl or .parquet); repeat to mix corpora (offender groups hold "
+        "across inputs; a conversation ID in two inputs is an error).",
+    ),
+]
 SplitDir = Annotated[
     Path, typer.Option("--out", help="Directory for train/validation/test.jsonl.")
 ]
 Ratios = Annotated[
     str, typer.Option("--ratios", help="Train, validation and test shares, summing to 1.")
 ]
-Seed = Annotated[int, typer.Option("--seed", help="Seed of the group shuffle.")]
+Seed = Annotated[int, typer.Option("--seed", help="Seed of the group shuffle and the --cap draw.")]
+Cap = Annotated[
+    int | None,
+    typer.Option("--cap", help="At most N conversations from each input, drawn with the seed."),
+]
 
 
 @data_app.command("split")
 def split(
-    source: SplitInput, out: SplitDir, ratios: Ratios = "0.7,0.15,0.15", seed: Seed = 0
+    sources: SplitInput,
+    out: SplitDir,
+    ratios: Ratios = "0.7,0.15,0.15",
+    seed: Seed = 0,
+    cap: Cap = None,
 ) -> None:
     """Split into train/validation/test, stratified by label and grouped by offender."""
-    from groomwatch.data.split import parse_ratios, split_file
+    from groomwatch.data.split import parse_ratios, split_files
 
-    counts = split_file(source, out, parse_ratios(ratios), seed)
+    counts = split_files(sources, out, parse_ratios(ratios), seed, cap)
     for name, count in counts.items():
         typer.echo(f"{name}: {count:,} conversations → {out / f'{name}.jsonl'}")
 

@@ -121,28 +121,70 @@ def split_conversations(
     return splits
 
 
-def split_file(
-    source: Path, directory: Path, ratios: Sequence[float] = DEFAULT_RATIOS, seed: int = 0
+def split_files(
+    sources: Sequence[Path],
+    directory: Path,
+    ratios: Sequence[float] = DEFAULT_RATIOS,
+    seed: int = 0,
+    cap: int | None = None,
 ) -> dict[str, int]:
-    """Split a records file into ``DIR/<split>.jsonl`` without holding the records in memory.
+    """Mix records files into ``DIR/<split>.jsonl`` without holding the records in memory.
 
-    One pass reads only IDs, labels and offenders to assign the splits; one more pass per split
-    streams its records into its file (each written atomically). Returns records per split.
+    One pass reads only IDs, labels and offenders to assign the splits (so offender groups hold
+    across inputs, and a conversation ID found in two inputs is an error naming both); ``cap``
+    keeps at most that many conversations of each input, drawn at random with the seed. One
+    more pass per split streams its records into its file (each written atomically). Nothing is
+    written before every input has been read. Returns records per split.
     """
+    if not sources:
+        raise InputError("no input files given (--in FILE, repeatable)")
+    repeated = sorted({str(s) for s in sources if list(sources).count(s) > 1})
+    if repeated:
+        raise InputError(f"{', '.join(repeated)}: given more than once as --in")
+    if cap is not None and cap < 1:
+        raise ConfigError(f"--cap must be at least 1 conversation, not {cap}")
     index: list[tuple[str, int | None, list[str]]] = []
-    seen: set[str] = set()
-    for conv in read_conversations(source):
-        if conv.conversation_id in seen:
-            raise InputError(f"{source}: conversation_id {conv.conversation_id!r} appears twice")
-        seen.add(conv.conversation_id)
-        index.append((conv.conversation_id, conv.label, conv.offender_ids))
+    origin: dict[str, Path] = {}
+    chosen: list[set[str]] = []
+    for number, source in enumerate(sources):
+        ids = _index_file(source, origin, index)
+        if cap is not None and len(ids) > cap:
+            ids = random.Random(seed * 1_000_003 + number).sample(ids, cap)
+        chosen.append(set(ids))
+    kept = set().union(*chosen)
+    index = [entry for entry in index if entry[0] in kept]
     groups = group_keys((conv_id, offenders) for conv_id, _, offenders in index)
     names = assign_splits(groups, [label for _, label, _ in index], ratios, seed)
     split_of = {conv_id: name for (conv_id, _, _), name in zip(index, names, strict=True)}
     return {
         name: write_conversations(
             directory / f"{name}.jsonl",
-            (c for c in read_conversations(source) if split_of[c.conversation_id] == name),
+            (
+                c
+                for source in sources
+                for c in read_conversations(source)
+                if split_of.get(c.conversation_id) == name
+            ),
         )
         for name in SPLITS
     }
+
+
+def _index_file(
+    source: Path, origin: dict[str, Path], index: list[tuple[str, int | None, list[str]]]
+) -> list[str]:
+    """Add one input's (id, label, offenders) to ``index``; returns its IDs in file order."""
+    ids = []
+    for conv in read_conversations(source):
+        conv_id = conv.conversation_id
+        if conv_id in origin and origin[conv_id] == source:
+            raise InputError(f"{source}: conversation_id {conv_id!r} appears twice")
+        if conv_id in origin:
+            raise InputError(
+                f"conversation_id {conv_id!r} appears in both {origin[conv_id]} and {source}"
+            )
+        origin[conv_id] = source
+        index.append((conv_id, conv.label, conv.offender_ids))
+        ids.append(conv_id)
+    return ids
+

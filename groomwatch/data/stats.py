@@ -31,6 +31,8 @@ class DatasetStats:
     languages: Counter = field(default_factory=Counter)
     sources: Counter = field(default_factory=Counter)
     platforms: Counter = field(default_factory=Counter)
+    #: (source, label) → conversations, to see what each corpus of a mix contributes
+    source_labels: Counter = field(default_factory=Counter)
     message_chars: array = field(default_factory=lambda: array("L"))
     conversation_messages: array = field(default_factory=lambda: array("L"))
 
@@ -41,6 +43,7 @@ class DatasetStats:
         self.languages[conv.language] += 1
         self.sources[conv.source] += 1
         self.platforms[conv.platform] += 1
+        self.source_labels[(conv.source, conv.label)] += 1
         self.message_chars.extend(len(m.text) for m in conv.messages)
         self.conversation_messages.append(len(conv.messages))
 
@@ -84,6 +87,19 @@ def _share(counter: Counter, total: int) -> str:
     )
 
 
+def labels_by_source(stats: DatasetStats) -> str:
+    """``pj: 525 (label 1: 525); nps: 15 (label 0: 15)``, largest source first."""
+    parts = []
+    for source, total in stats.sources.most_common():
+        labels = sorted(
+            ((label, n) for (s, label), n in stats.source_labels.items() if s == source),
+            key=lambda kv: str(kv[0]),
+        )
+        shares = ", ".join(f"label {'null' if k is None else k}: {n:,}" for k, n in labels)
+        parts.append(f"{'null' if source is None else source}: {total:,} ({shares})")
+    return "; ".join(parts)
+
+
 def stats_table(name: str, stats: DatasetStats) -> Table:
     table = Table(title=name, show_header=False, title_justify="left")
     table.add_column("measure", style="bold")
@@ -97,6 +113,7 @@ def stats_table(name: str, stats: DatasetStats) -> Table:
         ("platforms", stats.platforms),
     ):
         table.add_row(title, _share(counter, stats.conversations))
+    table.add_row("labels by source", labels_by_source(stats))
     for title, values in (
         ("message length (chars)", stats.message_chars),
         ("conversation length (messages)", stats.conversation_messages),

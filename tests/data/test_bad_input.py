@@ -92,3 +92,61 @@ def test_missing_predator_list_and_key_variable(tmp_path: Path, cli, monkeypatch
     )
     assert code == 2 and "GW_TEST_KEY" in err
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def _empty_folder(tmp_path: Path) -> list[object]:
+    (tmp_path / "in").mkdir()
+    return ["import", "nps", "--dir", tmp_path / "in"]
+
+
+def _empty_pj_folders(tmp_path: Path) -> list[object]:
+    for side in ("predators", "officers"):
+        (tmp_path / "in" / side).mkdir(parents=True)
+    return ["import", "pj", "--dir", tmp_path / "in"]
+
+
+def _malformed_nps(tmp_path: Path) -> list[object]:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "10-19-20s_1posts.xml").write_text(
+        '<Session><Posts><Post class="Greet" user="u1">hi</Posts></Session>', encoding="utf-8"
+    )
+    return ["import", "nps", "--dir", tmp_path / "in"]
+
+
+def _unpaired_pj(tmp_path: Path) -> list[object]:
+    for side in ("predators", "officers"):
+        (tmp_path / "in" / side).mkdir(parents=True)
+    (tmp_path / "in" / "predators" / "predator_bob.txt").write_text("hi\n", encoding="utf-8")
+    (tmp_path / "in" / "officers" / "officer_bob.txt").write_text("hey\n", encoding="utf-8")
+    (tmp_path / "in" / "officers" / "officer_al_2.txt").write_text("yo\n", encoding="utf-8")
+    return ["import", "pj", "--dir", tmp_path / "in", "--strict"]
+
+
+def _window_size_zero(tmp_path: Path) -> list[object]:
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        '{"conversation_id":"c","participants":[{"author_id":"a"}],'
+        '"messages":[{"author_id":"a","text":"hi"}]}\n',
+        encoding="utf-8",
+    )
+    return ["window", "--in", source, "--size", "0"]
+
+
+NEW_COMMANDS = {
+    "empty-folder": (_empty_folder, "holds no .xml files"),
+    "empty-pj-folders": (_empty_pj_folders, "predators/ and officers/ hold no transcript files"),
+    "malformed-xml": (_malformed_nps, "10-19-20s_1posts.xml:1: not well-formed XML"),
+    "unpaired-pj-file": (_unpaired_pj, "match no predator file and were skipped: 'officer_al_2"),
+    "window-size-0": (_window_size_zero, "--size must be at least 1 message, not 0"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NEW_COMMANDS))
+def test_corpus_commands_fail_cleanly(case: str, tmp_path: Path, cli) -> None:
+    make, expected = NEW_COMMANDS[case]
+    out = tmp_path / "out" / "records.jsonl"
+    code, _, err = cli("data", *make(tmp_path), "--out", out)
+    assert code == 2
+    assert err.startswith("error: ") and expected in err, err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())

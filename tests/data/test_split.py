@@ -127,3 +127,59 @@ def test_cli_split_rejects_duplicate_ids(tmp_path: Path, cli) -> None:
     code, _, err = cli("data", "split", "--in", source, "--out", tmp_path / "splits")
     assert code == 2 and f"{convs[0].conversation_id!r} appears twice" in err
     assert not (tmp_path / "splits").exists()
+
+
+def test_cli_split_mixes_inputs_and_keeps_offenders_together(tmp_path: Path, cli) -> None:
+    from groomwatch.data.io import write_conversations
+
+    convs = corpus(600, prevalence=0.3, seed=4)
+    # The same offenders appear in both inputs under different conversation IDs.
+    echoes = [conversation(f"echo-{c.conversation_id}", 1, c.offender_ids[0])
+              for c in convs if c.offender_ids]
+    write_conversations(tmp_path / "a.jsonl", convs)
+    write_conversations(tmp_path / "b.jsonl", echoes)
+    code, _, err = cli("data", "split", "--in", tmp_path / "a.jsonl", "--in",
+                       tmp_path / "b.jsonl", "--out", tmp_path / "mix", "--seed", "2")
+    assert code == 0, err
+    owner: dict[str, str] = {}
+    total = 0
+    for name in ("train", "validation", "test"):
+        for conv in load_split(tmp_path / "mix", name):
+            total += 1
+            for offender in conv.offender_ids:
+                assert owner.setdefault(offender, name) == name, f"{offender} leaks"
+    assert total == len(convs) + len(echoes)
+
+
+def test_cap_draws_at_most_n_per_input_with_the_seed(tmp_path: Path, cli) -> None:
+    from groomwatch.data.io import write_conversations
+
+    write_conversations(tmp_path / "big.jsonl", corpus(500, seed=5))
+    write_conversations(tmp_path / "small.jsonl", [
+        conversation(f"s{i}", i % 2, f"solo{i}" if i % 2 else None) for i in range(40)
+    ])
+    kept = []
+    for run in ("one", "two"):
+        code, _, err = cli("data", "split", "--in", tmp_path / "big.jsonl", "--in",
+                           tmp_path / "small.jsonl", "--out", tmp_path / run, "--cap", "100")
+        assert code == 0, err
+        ids = sorted(c.conversation_id for name in ("train", "validation", "test")
+                     for c in load_split(tmp_path / run, name))
+        kept.append(ids)
+        assert len(ids) == 140
+        assert sum(i.startswith("s") for i in ids) == 40  # under the cap: all of it
+    assert kept[0] == kept[1]
+
+
+def test_duplicate_ids_across_inputs_name_both_files(tmp_path: Path, cli) -> None:
+    from groomwatch.data.io import write_conversations
+
+    convs = corpus(60)
+    write_conversations(tmp_path / "a.jsonl", convs[:40])
+    write_conversations(tmp_path / "b.jsonl", convs[30:])
+    code, _, err = cli("data", "split", "--in", tmp_path / "a.jsonl", "--in",
+                       tmp_path / "b.jsonl", "--out", tmp_path / "mix")
+    assert code == 2
+    assert f"{convs[30].conversation_id!r} appears in both {tmp_path / 'a.jsonl'} and " \
+        f"{tmp_path / 'b.jsonl'}" in err
+    assert not (tmp_path / "mix").exists()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from groomwatch.data.io import write_conversations
 from groomwatch.data.record import Conversation, Message, Participant
-from groomwatch.data.stats import compute_stats, percentiles
+from groomwatch.data.stats import compute_stats, labels_by_source, percentiles
 
 
 def conv(conv_id: str, label: int | None, texts: list[str], language: str = "en") -> Conversation:
@@ -51,3 +51,16 @@ def test_cli_prints_file_and_split_directory(tmp_path: Path, cli) -> None:
     assert code == 0 and "p50=3.5" in out
     code, _, err = cli("data", "stats", tmp_path / "missing")
     assert code == 2 and "no such file or directory" in err
+
+
+def test_counts_and_labels_per_source(tmp_path: Path, cli) -> None:
+    mixed = [*CONVS, conv("p1", 1, ["x"]), conv("p2", 1, ["y"])]
+    for record in mixed[-2:]:
+        record.source = "pj"
+    write_conversations(tmp_path / "mix.jsonl", mixed)
+    assert labels_by_source(compute_stats(mixed)) == (
+        "test: 4 (label 0: 2, label 1: 1, label null: 1); pj: 2 (label 1: 2)"
+    )
+    code, out, err = cli("data", "stats", tmp_path / "mix.jsonl")
+    assert code == 0, err
+    assert "labels by source" in out and "pj: 2 (label 1: 2)" in " ".join(out.split())
