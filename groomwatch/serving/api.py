@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from groomwatch.data.record import RecordError, conversation_from_dict
@@ -12,6 +14,8 @@ from groomwatch.serving import reports, stats
 from groomwatch.serving.auth import Principal, authenticate, require
 from groomwatch.serving.limits import to_conversation
 from groomwatch.serving.schemas import (
+    MAX_ID_CHARS,
+    NO_NUL,
     BatchIn,
     ConversationIn,
     ScoreResponse,
@@ -40,6 +44,17 @@ async def _client(request: Request) -> Principal:
 
 Client = Annotated[Principal, Depends(_client)]
 Overseer = Annotated[Principal, Depends(require("auditor", "lead", "admin"))]
+#: A stream's ID is the conversation ID its review is stored under: the same limits.
+StreamId = Annotated[str, Path(min_length=1, max_length=MAX_ID_CHARS, pattern=NO_NUL)]
+
+
+def _unique_ids(items: list[ConversationIn]) -> None:
+    """One batch names each conversation once: two items with one ID would make two reviews
+    of one conversation, and their results could not be told apart."""
+    repeated = [cid for cid, n in Counter(i.conversation_id for i in items).items() if n > 1]
+    if repeated:
+        shown = ", ".join(repr(cid) for cid in repeated[:5])
+        raise HTTPException(422, f"conversation_id repeated within the batch: {shown}")
 
 
 @router.post("/conversations/score", response_model=ScoreResponse, tags=["scoring"])
@@ -60,6 +75,7 @@ async def score(
     if len(items) > settings.max_batch:
         raise HTTPException(413, f"batch of {len(items)} conversations; "
                                  f"the limit is {settings.max_batch}")
+    _unique_ids(items)
     job = ScoreJob(principal.name, [to_conversation(item, settings) for item in items], explain)
     # JSONResponse, not FastAPI's response_model check: the results are built by this code, and
     # validating them again on every request would only cost time (the model is for /docs).
@@ -69,13 +85,11 @@ async def score(
 @router.post("/streams/{conversation_id}/messages", response_model=StreamResult,
              tags=["streaming"])
 async def stream_message(
-    request: Request, conversation_id: str, body: StreamMessageIn,
+    request: Request, conversation_id: StreamId, body: StreamMessageIn,
     principal: Client,
 ) -> JSONResponse:
     """Append one message to a live conversation. The recent window is kept in memory only;
     when early warning fires, the conversation so far is stored and queued (once)."""
-    # Runs on the event loop, not in a thread: the incremental window update is a fraction of
-    # a millisecond of CPU, and only the rare warning waits for a database commit.
     settings = request.app.state.settings
     if len(body.text) > settings.max_message_chars:
         raise HTTPException(413, f"text is longer than {settings.max_message_chars} characters")
@@ -88,12 +102,16 @@ async def stream_message(
         })
     except RecordError as exc:
         raise HTTPException(422, str(exc)) from None
-    return JSONResponse(request.app.state.streams.push(principal.name, conversation_id,
-                                                       record.messages[0], body.role))
+    # In a worker thread, not on the event loop: a warning commits to the database and the
+    # stream counters are flushed now and then, and a database held by another writer (SQLite's
+    # lock, a slow PostgreSQL) must delay only this answer, never every other request.
+    return JSONResponse(await run_in_threadpool(
+        request.app.state.streams.push, principal.name, conversation_id, record.messages[0],
+        body.role))
 
 
 @router.delete("/streams/{conversation_id}", status_code=204, tags=["streaming"])
-async def end_stream(request: Request, conversation_id: str,
+async def end_stream(request: Request, conversation_id: StreamId,
                principal: Client) -> None:
     """End a stream and drop everything kept in memory for it."""
     if not request.app.state.streams.drop(principal.name, conversation_id):

@@ -24,10 +24,11 @@ from groomwatch.serving.auth import ApiKeyCache
 from groomwatch.serving.batcher import ScoringBatcher
 from groomwatch.serving.counters import CounterBuffer
 from groomwatch.serving.db import Database
-from groomwatch.serving.limits import BodySizeLimit, rate_limiter
+from groomwatch.serving.limits import BodySizeLimit, RateLimiter
 from groomwatch.serving.metrics import Instrument, Metrics
 from groomwatch.serving.migrations import upgrade
 from groomwatch.serving.scoring import Scorer
+from groomwatch.serving.server_errors import InternalErrors
 from groomwatch.serving.settings import Settings
 from groomwatch.serving.streams import Streams
 
@@ -83,7 +84,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     app.state.api_keys = ApiKeyCache(db)
     app.state.batcher = batcher
     app.state.streams = streams
-    app.state.rate_limiter = rate_limiter(settings)  # in Redis when streams are
+    app.state.rate_limiter = RateLimiter(settings.rate_per_second, settings.rate_burst)
     app.state.metrics = Metrics()
 
     app.include_router(api.router)
@@ -95,10 +96,12 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
 
     app.add_middleware(Instrument, metrics=app.state.metrics, logger=log)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(InternalErrors, logger=log)  # outermost: catches what the others raise
 
     @app.get("/health", tags=["operations"])
-    def health() -> dict[str, str]:
-        """The process is up."""
+    async def health() -> dict[str, str]:
+        """The process is up (on the event loop: it answers even when every worker thread
+        waits for the database)."""
         return {"status": "ok"}
 
     @app.get("/ready", tags=["operations"], responses={503: {"description": "not ready"}})

@@ -97,8 +97,14 @@ class ScoringBatcher:
         try:
             results = self.scorer.score([p.job for p in batch])
         except Exception as error:  # every waiting request must get an answer
+            if len(batch) == 1:
+                batch[0].resolve(None, error)
+                return
+            # One request can break the detector or the commit for everyone merged with it:
+            # score each alone, so only the request at fault gets the error. Nothing of the
+            # failed batch was committed (one transaction), so nothing is stored twice.
             for pending in batch:
-                pending.resolve(None, error)
+                self._score([pending])
             return
         for pending, result in zip(batch, results, strict=True):
             pending.resolve(result, None)

@@ -1,36 +1,56 @@
-"""Request and response bodies of the JSON API; they are also what /docs and the fuzzer see."""
+"""Request and response bodies of the JSON API; they are also what /docs and the fuzzer see.
+
+Every string that becomes a database column or a lookup key has the same limits on every
+backend, checked here before anything is stored: at most the column's size, and no NUL
+character (PostgreSQL's text types cannot hold one, SQLite's can, so without this check the
+same request is a 422 on one backend and a 500 on the other). Constrained strings also refuse
+lone UTF-16 surrogates; message text is checked for them at the record boundary.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Role = Literal["child", "adult", "unknown"]
+#: ``reviews.conversation_id`` is VARCHAR(500); stream IDs become conversation IDs.
+MAX_ID_CHARS = 500
+NO_NUL = r"^[^\x00]*$"
+
+
+def identifier(max_length: int, min_length: int = 1) -> StringConstraints:
+    """A string of ``min_length`` to ``max_length`` characters without NUL."""
+    return StringConstraints(min_length=min_length, max_length=max_length, pattern=NO_NUL)
+
+
+ConversationId = Annotated[str, identifier(MAX_ID_CHARS)]
+AuthorId = Annotated[str, identifier(200)]
 
 
 class ParticipantIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    author_id: str = Field(min_length=1, max_length=200)
+    author_id: AuthorId
     role: Role = "unknown"
 
 
 class MessageIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    author_id: str = Field(min_length=1, max_length=200)
+    author_id: AuthorId
     text: str
-    timestamp: str | None = Field(default=None, description="ISO 8601")
+    timestamp: Annotated[str, identifier(64)] | None = Field(default=None,
+                                                             description="ISO 8601")
 
 
 class ConversationIn(BaseModel):
     """One conversation record (the groomwatch record format; unknown keys are dropped)."""
 
     model_config = ConfigDict(extra="ignore")
-    conversation_id: str = Field(min_length=1, max_length=500)
+    conversation_id: ConversationId
     participants: list[ParticipantIn]
     messages: list[MessageIn]
-    language: str | None = Field(default=None, max_length=20)
-    platform: str | None = Field(default=None, max_length=100)
+    language: Annotated[str, identifier(20, min_length=0)] | None = None
+    platform: Annotated[str, identifier(100, min_length=0)] | None = None
 
 
 class BatchIn(BaseModel):

@@ -1,7 +1,10 @@
 """Batch scoring: score every conversation, store and queue only the flagged ones.
 
 An unflagged conversation is never written anywhere: it adds one to a counter and is gone.
-The response is sent only after the transaction holding the flags has committed.
+The response is sent only after the transaction holding the flags has committed. A flagged
+conversation that already waits for review (the same client and conversation ID, not yet
+decided) is answered with that review: resubmitting, or retrying after a lost answer, never
+queues one conversation twice.
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from groomwatch.data.record import Conversation, conversation_to_dict
 from groomwatch.models.base import Detector
 from groomwatch.serving import counters
-from groomwatch.serving.db import QUEUED, Database, Review, utcnow
+from groomwatch.serving.db import ESCALATED, QUEUED, SECOND, Database, Review, utcnow
 from groomwatch.serving.settings import Settings
 
 
@@ -45,6 +49,24 @@ def queue_review(
     )
     session.add(review)
     return review
+
+
+#: Review states still waiting for a verdict: a resubmission joins the review in one of these.
+OPEN = (QUEUED, SECOND, ESCALATED)
+
+
+def open_reviews(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The undecided review of each (client, conversation ID) in ``keys`` that has one."""
+    rows = session.execute(
+        select(Review.client, Review.conversation_id, Review.id)
+        .where(Review.conversation_id.in_({cid for _, cid in keys}), Review.status.in_(OPEN))
+        .order_by(Review.id)
+    )
+    found: dict[tuple[str, str], int] = {}
+    for client, cid, review_id in rows:
+        if (client, cid) in keys:
+            found.setdefault((client, cid), review_id)
+    return found
 
 
 @dataclass(frozen=True)
@@ -82,17 +104,21 @@ class Scorer:
         self.counts.add(counters.SCORED, len(items))
         review_ids: list[int | None] = [None] * len(items)
         if any(flagged):
+            keys = [(job.client, conv.conversation_id) for job, conv in items]
             with self.db.transaction() as session:
                 self.counts.write_into(session)
-                counters.add(session, counters.FLAGGED, sum(flagged))
-                reviews = {
-                    i: queue_review(session, self.settings, job.client, conv, scores[i],
-                                    threshold, contributions[i], "batch")
-                    for i, (job, conv) in enumerate(items) if flagged[i]
-                }
+                known = open_reviews(session, {k for k, f in zip(keys, flagged, strict=True) if f})
+                new: dict[tuple[str, str], Review] = {}
+                for i, (job, conv) in enumerate(items):
+                    # two requests merged into this batch may carry the same conversation
+                    if flagged[i] and keys[i] not in known and keys[i] not in new:
+                        new[keys[i]] = queue_review(session, self.settings, job.client, conv,
+                                                    scores[i], threshold, contributions[i],
+                                                    "batch")
+                counters.add(session, counters.FLAGGED, len(new))
                 session.flush()
-                for i, review in reviews.items():
-                    review_ids[i] = review.id
+                known.update((key, review.id) for key, review in new.items())
+            review_ids = [known[k] if f else None for k, f in zip(keys, flagged, strict=True)]
         else:
             self.counts.flush()
         results = iter(

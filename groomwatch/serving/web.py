@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hmac
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -36,6 +36,23 @@ AUDIT_ROLES = ("auditor", "lead", "admin", "reviewer")
 
 class LoginRequired(Exception):
     """Raised by pages that need a session; the app turns it into a redirect to /login."""
+
+
+#: ``reviews.id`` is a 32-bit INTEGER on PostgreSQL; no review can have a larger ID anywhere.
+MAX_REVIEW_ID = 2**31 - 1
+
+
+def _review_id(review_id: str) -> int:
+    """The review ID in the path. Anything that cannot name a review (not a decimal number, or
+    outside the ID column's range) is a 404 like any missing review, never a database error."""
+    if review_id.isascii() and review_id.isdigit() and len(review_id) <= 10:
+        number = int(review_id)
+        if 1 <= number <= MAX_REVIEW_ID:
+            return number
+    raise HTTPException(404, "no such review")
+
+
+ReviewId = Annotated[int, Depends(_review_id)]
 
 
 def _user(request: Request, *roles: str) -> Principal:
@@ -121,7 +138,7 @@ def next_item(request: Request, csrf: str = Form("")) -> Response:
 
 
 @router.post("/review/{review_id}/claim")
-def claim_item(request: Request, review_id: int, csrf: str = Form("")) -> Response:
+def claim_item(request: Request, review_id: ReviewId, csrf: str = Form("")) -> Response:
     principal = _user(request, *queue.DECIDING_ROLES)
     check_csrf(principal, csrf)
     settings = request.app.state.settings
@@ -132,7 +149,7 @@ def claim_item(request: Request, review_id: int, csrf: str = Form("")) -> Respon
 
 
 @router.post("/review/{review_id}/release")
-def release_item(request: Request, review_id: int, csrf: str = Form("")) -> Response:
+def release_item(request: Request, review_id: ReviewId, csrf: str = Form("")) -> Response:
     principal = _user(request, *queue.LEAD_ROLES)
     check_csrf(principal, csrf)
     released = queue.release(request.app.state.db, principal, review_id)
@@ -155,7 +172,7 @@ def highlighted(content: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @router.get("/review/{review_id}", response_class=HTMLResponse)
-def review_page(request: Request, review_id: int) -> Response:
+def review_page(request: Request, review_id: ReviewId) -> Response:
     principal = _user(request, *queue.DECIDING_ROLES)
     with request.app.state.db.transaction() as session:
         review = session.get(Review, review_id)
@@ -172,7 +189,7 @@ def review_page(request: Request, review_id: int) -> Response:
 
 
 @router.post("/review/{review_id}/decide")
-def decide(request: Request, review_id: int, outcome: str = Form(...), csrf: str = Form(""),
+def decide(request: Request, review_id: ReviewId, outcome: str = Form(...), csrf: str = Form(""),
            note: str = Form(""), reason_confirm: str = Form(""), reason_dismiss: str = Form(""),
            reason_escalate: str = Form("")) -> Response:
     principal = _user(request, *queue.DECIDING_ROLES)
