@@ -20,21 +20,21 @@ from groomwatch.evaluation.defaults import (
     DEFAULT_VOLUME,
 )
 
-ASSESS_HELP = """Assess a detection technology by its error rates, with intervals, at scale.
-
-Give the technology's scores as --predictions (CSV: conversation_id,score and optionally flag,
-author_id, warning_at; any technology) or a saved detector as --model. The decision assessed is
---threshold, --target-fpr (lowest threshold whose FPR upper 95% bound is <= F) or the CSV's flag
-column. Writes report.json (schema: --schema), report.html and report.md under --out.
-Two --predictions files are each assessed and then compared (paired bootstrap + McNemar).
-report.json records its provenance: SHA-256, size and count of every input file, the options,
-and the code and library versions. --reproduce reports/NAME hashes the recorded inputs again,
-re-runs with the recorded options and compares every figure exactly.
-
-Exit codes: 0 done (with --reproduce: every figure equal); 1 --reproduce found an input file
-that changed or a figure that differs, each listed by name; 2 a user error such as a bad option
-or a missing or malformed input file (printed as one line "error: ...").
-"""
+ASSESS_HELP = "\n\n".join((
+    "Assess a detection technology by its error rates, with intervals, at scale.",
+    "Give the technology's scores as --predictions (CSV: conversation_id,score and optionally "
+    "flag, author_id, warning_at; any technology) or a saved detector as --model. The decision "
+    "assessed is --threshold, --target-fpr (lowest threshold whose FPR upper 95% bound is <= F) "
+    "or the CSV's flag column. Writes report.json (schema: --schema), report.html and report.md "
+    "under --out. Two --predictions files are each assessed and then compared (paired bootstrap "
+    "+ McNemar).",
+    "report.json records its provenance: SHA-256, size and count of every input file, the "
+    "options, and the code and library versions. --reproduce reports/NAME hashes the recorded "
+    "inputs again, re-runs with the recorded options and compares every figure exactly.",
+    "Exit codes: 0 done (with --reproduce: every figure equal); 1 --reproduce found an input "
+    "file that changed or a figure that differs, each listed by name; 2 a user error such as a "
+    "bad option or a missing or malformed input file (one line: error: ...).",
+))
 
 
 def _split(value: str | None) -> list[str]:

@@ -209,3 +209,9 @@ def test_a_model_report_records_every_model_file_and_notices_changes(tmp_path, c
     (model / "notes.txt").write_text("added later\n")
     assert main(["assess", "--reproduce", str(out)]) == 1
     assert f"model_file {model / 'notes.txt'}: added since" in capsys.readouterr().out
+
+
+def test_help_documents_reproduce_and_the_exit_codes(capsys):
+    assert main(["assess", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--reproduce" in text and "Exit codes: 0 done" in text and "2 a user error" in text
