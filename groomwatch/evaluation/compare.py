@@ -17,10 +17,11 @@ from scipy.stats import binomtest
 
 from groomwatch.errors import InputError
 from groomwatch.evaluation import format as fmt
-from groomwatch.evaluation.intervals import CONFIDENCE, json_number, percentile_interval
+from groomwatch.evaluation.intervals import json_number, percentile_interval
 from groomwatch.evaluation.outputs import ITEMS_CSV, REPORT_JSON
 from groomwatch.evaluation.provenance import data_hashes, file_record, provenance, short
 from groomwatch.evaluation.weighted import WeightedScores
+from groomwatch.stats import CONFIDENCE
 
 SIGNIFICANCE = 0.05
 #: side-by-side rows: (block, key, label, formatter)

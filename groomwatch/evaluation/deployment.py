@@ -21,7 +21,8 @@ from groomwatch.evaluation.defaults import (
     DEFAULT_HANDLING_MINUTES,
     DEFAULT_VOLUME,
 )
-from groomwatch.evaluation.intervals import CONFIDENCE, Estimate, binomial_rate
+from groomwatch.evaluation.intervals import Estimate, binomial_rate
+from groomwatch.stats import CONFIDENCE
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ import pandas as pd
 from fairlearn.metrics import MetricFrame
 from sklearn.metrics import confusion_matrix
 
-from groomwatch.evaluation.intervals import CONFIDENCE
 from groomwatch.evaluation.metrics import RATE_NAMES, rates
+from groomwatch.stats import CONFIDENCE
 
 GAP_RATES = ("fpr", "fnr", "precision")
 

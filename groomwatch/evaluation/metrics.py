@@ -22,7 +22,8 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from groomwatch.evaluation.intervals import CONFIDENCE, Estimate, binomial_rate
+from groomwatch.evaluation.intervals import Estimate, binomial_rate
+from groomwatch.stats import CONFIDENCE
 
 #: F-score name -> beta: F0.5 ranks PAN12 task 1, F3 task 2.
 F_BETAS = {"f1": 1.0, "f0_5": 0.5, "f3": 3.0}

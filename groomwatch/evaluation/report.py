@@ -14,7 +14,7 @@ from groomwatch.evaluation.defaults import DEFAULT_RESAMPLES, DEFAULT_SEED
 from groomwatch.evaluation.deployment import Assumptions, project
 from groomwatch.evaluation.early import early_detection
 from groomwatch.evaluation.groups import by_group
-from groomwatch.evaluation.intervals import CONFIDENCE, bootstrap, percentile_interval
+from groomwatch.evaluation.intervals import percentile_interval
 from groomwatch.evaluation.metrics import (
     RATE_NAMES,
     SCORE_NAMES,
@@ -27,6 +27,7 @@ from groomwatch.evaluation.regulatory import regulatory_summary
 from groomwatch.evaluation.schema import SCHEMA_VERSION
 from groomwatch.evaluation.threshold import Decision
 from groomwatch.evaluation.weighted import WeightedScores
+from groomwatch.stats import CONFIDENCE, bootstrap
 
 
 @dataclass

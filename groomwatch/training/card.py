@@ -21,13 +21,9 @@ import numpy as np
 from groomwatch import __version__
 from groomwatch.data.io import SPLITS, atomic_output
 from groomwatch.data.record import Conversation
+from groomwatch.stats import REPORT_FPR, threshold_for_fpr
 from groomwatch.training.config import ThresholdPolicy, TrainConfig
-from groomwatch.training.metrics import (
-    REPORT_FPR,
-    Estimate,
-    clopper_pearson,
-    threshold_for_fpr,
-)
+from groomwatch.training.metrics import Estimate, binomial_estimate
 
 CARD_MD = "MODEL_CARD.md"
 CARD_JSON = "model_card.json"
@@ -114,7 +110,7 @@ def by_source(
         at_target = threshold_for_fpr(y[mask | positives], scores[mask | positives],
                                       policy.target_fpr)
         negatives[name] = {
-            "fpr": clopper_pearson(int(flagged[mask].sum()), int(mask.sum())).to_dict(),
+            "fpr": binomial_estimate(int(flagged[mask].sum()), int(mask.sum())).to_dict(),
             "recall_at_target_fpr": {
                 "target_fpr": policy.target_fpr,
                 "threshold": at_target,
@@ -123,7 +119,7 @@ def by_source(
             },
         }
     recall = {
-        name: clopper_pearson(
+        name: binomial_estimate(
             int(flagged[(source == name) & positives].sum()),
             int(((source == name) & positives).sum()),
         ).to_dict()
