@@ -19,12 +19,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from groomwatch import __version__
 from groomwatch.errors import ConfigError
 from groomwatch.models.base import Detector
-from groomwatch.serving import api, retention, web
-from groomwatch.serving.auth import ApiKeyCache
+from groomwatch.serving import api, audit, retention, web
+from groomwatch.serving.auth import ApiKeyLookup, LoginThrottle
 from groomwatch.serving.batcher import ScoringBatcher
 from groomwatch.serving.counters import CounterBuffer
 from groomwatch.serving.db import Database
-from groomwatch.serving.limits import BodySizeLimit, RateLimiter
+from groomwatch.serving.limits import BodySizeLimit, rate_limiter
 from groomwatch.serving.metrics import Instrument, Metrics
 from groomwatch.serving.migrations import upgrade
 from groomwatch.serving.scoring import Scorer
@@ -54,6 +54,7 @@ def _validation_problem(_: Request, exc: RequestValidationError) -> JSONResponse
 
 def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     """Build the app; ``detector`` overrides ``settings.model_dir`` (tests pass one in)."""
+    audit.audit_key()  # no key, no server: every login and decision writes a keyed entry
     detector = detector or _load_detector(settings)
     db = Database(settings.db_url)
     try:
@@ -65,6 +66,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     counts = CounterBuffer(db)
     streams = Streams(detector, db, settings, counts)
     batcher = ScoringBatcher(Scorer(detector, db, settings, counts))
+    api_keys = ApiKeyLookup(db)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -72,6 +74,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
         batcher.close()
         streams.close()
         counts.flush(force=True)
+        api_keys.close()
         db.dispose()
 
     app = FastAPI(title="groomwatch review service", version=__version__, lifespan=lifespan,
@@ -81,10 +84,11 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     app.state.db = db
     app.state.detector = detector
     app.state.counts = counts
-    app.state.api_keys = ApiKeyCache(db)
+    app.state.api_keys = api_keys
+    app.state.login_throttle = LoginThrottle()
     app.state.batcher = batcher
     app.state.streams = streams
-    app.state.rate_limiter = RateLimiter(settings.rate_per_second, settings.rate_burst)
+    app.state.rate_limiter = rate_limiter(settings)  # in Redis when streams are
     app.state.metrics = Metrics()
 
     app.include_router(api.router)
@@ -96,6 +100,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
 
     app.add_middleware(Instrument, metrics=app.state.metrics, logger=log)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(web.SameOrigin)
     app.add_middleware(InternalErrors, logger=log)  # outermost: catches what the others raise
 
     @app.get("/health", tags=["operations"])

@@ -1,7 +1,10 @@
 """Accounts, passwords, web sessions, API keys and the role checks every route uses.
 
-Passwords are hashed with Argon2 (argon2-cffi). API keys and session tokens are 256-bit random
-values, so a plain SHA-256 of them is safe to store and cheap to check on every request.
+Passwords are hashed with Argon2 (argon2-cffi) and must be at least 12 characters and not
+common or easily guessed (zxcvbn). API keys and session tokens are 256-bit random values, so a
+plain SHA-256 of them is safe to store and cheap to check on every request. Keys are looked up
+on every request (no cache), so a revoked key or disabled account is refused from the next
+request on. Failed logins are throttled per account and per address (``LoginThrottle``).
 """
 
 from __future__ import annotations
@@ -9,7 +12,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import sqlite3
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,7 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,8 +32,11 @@ from groomwatch.serving import audit
 from groomwatch.serving.db import ROLES, ApiKey, Database, User, WebSession, utcnow
 
 SESSION_COOKIE = "gw_session"
-KEY_CACHE_SECONDS = 60.0
 LOGIN_CSRF_COOKIE = "gw_login_csrf"
+#: Set after a successful login: proves "this browser logged in as NAME before", which lets it
+#: past that account's lock (see LoginThrottle), so an attacker cannot lock a lead out.
+DEVICE_COOKIE = "gw_device"
+MIN_PASSWORD_CHARS = 12
 _hasher = PasswordHasher()
 
 
@@ -50,11 +59,27 @@ class Principal:
 
 
 # -- accounts and keys (used by the CLI and tests) ---------------------------------------------
+def check_password_policy(name: str, password: str) -> None:
+    """Refuse short passwords and those on zxcvbn's list of common ones or easy to guess."""
+    from zxcvbn import zxcvbn
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise ConfigError(f"the password has {len(password)} characters; it needs at least "
+                          f"{MIN_PASSWORD_CHARS}")
+    common = password.lower() in FREQUENCY_LISTS["passwords"]
+    # zxcvbn's score 3 means at least 10^8 guesses; its matchers are slow on long inputs
+    if common or zxcvbn(password[:64], user_inputs=[name])["score"] < 3:
+        raise ConfigError("the password is common or easy to guess; choose a longer one, e.g. "
+                          "several unrelated words (or use --generate-password)")
+
+
 def add_user(db: Database, name: str, role: str, password: str, actor: str = "cli") -> None:
     if role not in ROLES:
         raise ConfigError(f"unknown role {role!r}; choose one of: {', '.join(ROLES)}")
     if not name.strip():
         raise ConfigError("a user name must not be empty")
+    check_password_policy(name, password)
     try:
         with db.transaction() as session:
             session.add(User(name=name, role=role, password_hash=_hasher.hash(password),
@@ -76,8 +101,44 @@ def add_api_key(db: Database, client: str, actor: str = "cli") -> str:
     return key
 
 
+def disable_user(db: Database, name: str, actor: str = "cli") -> None:
+    """Stop an account: it cannot log in any more and its open sessions end at once."""
+    with db.transaction() as session:
+        user = session.scalar(select(User).where(User.name == name).with_for_update())
+        if user is None:
+            raise ConfigError(f"no user {name!r}")
+        if user.disabled_at is not None:
+            raise ConfigError(f"user {name!r} is already disabled")
+        user.disabled_at = utcnow()
+        ended = session.execute(delete(WebSession).where(WebSession.user_id == user.id)).rowcount
+        audit.record(session, actor, "account.disable", f"user:{name}", sessions_ended=ended)
+
+
+def revoke_keys(db: Database, client: str, actor: str = "cli") -> int:
+    """Revoke every live key of ``client``; refused from the next request on. Returns how many."""
+    with db.transaction() as session:
+        revoked = session.execute(
+            update(ApiKey).where(ApiKey.client == client, ApiKey.revoked_at.is_(None))
+            .values(revoked_at=utcnow()).execution_options(synchronize_session=False)
+        ).rowcount
+        if not revoked:
+            raise ConfigError(f"client {client!r} has no live API key")
+        audit.record(session, actor, "apikey.revoke", f"client:{client}", keys=revoked)
+    return revoked
+
+
+def accounts(db: Database, actor: str = "cli") -> tuple[list[User], list[ApiKey]]:
+    """Every user and API key (hashes are not secrets an operator needs: callers show none)."""
+    with db.transaction() as session:
+        users = list(session.scalars(select(User).order_by(User.name)))
+        keys = list(session.scalars(select(ApiKey).order_by(ApiKey.client, ApiKey.id)))
+        audit.record(session, actor, "account.list", "", users=len(users), keys=len(keys))
+    return users, keys
+
+
 def check_password(session: Session, name: str, password: str) -> User | None:
-    user = session.scalar(select(User).where(User.name == name))
+    """The account if ``password`` is right and the account is not disabled."""
+    user = session.scalar(select(User).where(User.name == name, User.disabled_at.is_(None)))
     if user is None:
         _hasher.hash(password)  # same work either way, so timing does not reveal user names
         return None
@@ -110,25 +171,40 @@ def _bearer(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
-class ApiKeyCache:
-    """Key hash -> client for recently seen keys, so a busy client's key costs one database
-    lookup a minute instead of one per request. Unknown keys are never cached."""
+class ApiKeyLookup:
+    """Key hash -> client, read from the database on every request so a revoked key fails on
+    the next one. On SQLite the read runs inline on a private read-only connection (a primary
+    key lookup, ~10 us; WAL readers never wait for writers); elsewhere in the thread pool."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._known: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+        self._sqlite: sqlite3.Connection | None = None
+        path = db.engine.url.database if db.is_sqlite else None
+        if path and path != ":memory:":
+            self._sqlite = sqlite3.connect(path, timeout=1.0, check_same_thread=False,
+                                           isolation_level=None)
+            self._sqlite.execute("PRAGMA query_only=ON")
 
-    def cached(self, key: str) -> str | None:
-        hit = self._known.get(token_hash(key))
-        return hit[0] if hit and hit[1] > time.monotonic() else None
+    @property
+    def inline(self) -> bool:
+        return self._sqlite is not None
 
     def lookup(self, key: str) -> str | None:
         digest = token_hash(key)
+        if self._sqlite is not None:
+            with self._lock:
+                row = self._sqlite.execute(
+                    "SELECT client FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
+                    (digest,)).fetchone()
+            return row[0] if row else None
         with self.db.transaction() as session:
-            client = session.scalar(select(ApiKey.client).where(ApiKey.key_hash == digest))
-        if client is not None:
-            self._known[digest] = (client, time.monotonic() + KEY_CACHE_SECONDS)
-        return client
+            return session.scalar(select(ApiKey.client).where(ApiKey.key_hash == digest,
+                                                              ApiKey.revoked_at.is_(None)))
+
+    def close(self) -> None:
+        if self._sqlite is not None:
+            self._sqlite.close()
 
 
 def session_user(request: Request) -> Principal | None:
@@ -140,7 +216,8 @@ def session_user(request: Request) -> Principal | None:
         row = session.execute(
             select(User, WebSession.csrf_token)
             .join(WebSession, WebSession.user_id == User.id)
-            .where(WebSession.token_hash == token_hash(token), WebSession.expires_at > utcnow())
+            .where(WebSession.token_hash == token_hash(token), WebSession.expires_at > utcnow(),
+                   User.disabled_at.is_(None))
         ).first()
     if row is None:
         return None
@@ -153,8 +230,8 @@ async def authenticate(request: Request, roles: tuple[str, ...]) -> Principal:
     ``roles``; 401 or 403 with the reason otherwise."""
     key = _bearer(request)
     if key:
-        keys: ApiKeyCache = request.app.state.api_keys
-        client = keys.cached(key) or await run_in_threadpool(keys.lookup, key)
+        keys: ApiKeyLookup = request.app.state.api_keys
+        client = keys.lookup(key) if keys.inline else await run_in_threadpool(keys.lookup, key)
         if client is None:
             raise HTTPException(401, "unknown API key")
         principal = Principal(name=client, role="client")
@@ -181,3 +258,84 @@ def require(*roles: str):
 def check_csrf(principal: Principal, submitted: str) -> None:
     if not principal.csrf_token or not hmac.compare_digest(principal.csrf_token, submitted or ""):
         raise HTTPException(403, "missing or wrong CSRF token; reload the page and try again")
+
+
+# -- login throttling ---------------------------------------------------------------------------
+@dataclass
+class _Tries:
+    failures: int = 0
+    last: float = 0.0
+    locked_until: float = 0.0
+
+
+class LoginThrottle:
+    """Failed logins per key (``user:NAME``, ``addr:IP``): after ``free`` failures each further
+    one locks the key for a doubling time (15 s, 30 s, ... at most 15 min). While locked, tries
+    are refused before any password check (no Argon2 work, no audit row) and do not extend the
+    lock. A success, or an hour without failures, forgets the count. In memory, per process.
+
+    An attacker can keep an account locked, so the account's lock does not apply to a browser
+    that logged in as that account before (``DEVICE_COOKIE``); the address lock always does.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, free: int = 5,
+                 base_seconds: float = 15.0, max_seconds: float = 900.0,
+                 forget_seconds: float = 3600.0, max_keys: int = 100_000) -> None:
+        self.clock, self.free = clock, free
+        self.base_seconds, self.max_seconds = base_seconds, max_seconds
+        self.forget_seconds, self.max_keys = forget_seconds, max_keys
+        self._tries: dict[str, _Tries] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, keys: list[str]) -> float:
+        """Seconds until every key in ``keys`` may try again (0: now)."""
+        now = self.clock()
+        with self._lock:
+            return max([self._tries[k].locked_until - now for k in keys if k in self._tries]
+                       + [0.0])
+
+    def failed(self, keys: list[str]) -> list[tuple[str, float]]:
+        """Count a failure on each key; returns the keys this failure locked, with seconds."""
+        now, locked = self.clock(), []
+        with self._lock:
+            if len(self._tries) >= self.max_keys:
+                self._forget_quiet(now)
+            for key in keys:
+                tries = self._tries.setdefault(key, _Tries())
+                if now - tries.last > self.forget_seconds:
+                    tries.failures = 0
+                tries.failures += 1
+                tries.last = now
+                if tries.failures > self.free:
+                    seconds = min(self.max_seconds,
+                                  self.base_seconds * 2 ** (tries.failures - self.free - 1))
+                    tries.locked_until = now + seconds
+                    locked.append((key, seconds))
+        return locked
+
+    def succeeded(self, keys: list[str]) -> None:
+        with self._lock:
+            for key in keys:
+                self._tries.pop(key, None)
+
+    def _forget_quiet(self, now: float) -> None:
+        """Bound the memory an attacker spraying names can take: drop unlocked keys first."""
+        for key in [k for k, t in self._tries.items() if t.locked_until <= now]:
+            del self._tries[key]
+        if len(self._tries) >= self.max_keys:
+            self._tries.clear()
+
+
+def device_proof(name: str) -> str:
+    """The device cookie's value for an account: an HMAC under the server's audit key."""
+    return audit.keyed("device", name)
+
+
+def throttle_keys(request: Request, name: str) -> list[str]:
+    """What a login try counts against: its address, and its account unless this browser
+    proved it logged in as that account before."""
+    keys = [f"addr:{request.client.host if request.client else 'unknown'}"]
+    proof = request.cookies.get(DEVICE_COOKIE, "")
+    if not (proof and hmac.compare_digest(proof, device_proof(name))):
+        keys.append(f"user:{name.strip().lower()[:100]}")
+    return keys

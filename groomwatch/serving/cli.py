@@ -19,7 +19,7 @@ DbOption = typer.Option("sqlite:///review.db", "--db", help=DB_HELP)
 
 users_app = typer.Typer(help="Reviewer accounts and API keys.", no_args_is_help=True)
 reports_app = typer.Typer(help="Report records of confirmed flags.", no_args_is_help=True)
-audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+audit_app = typer.Typer(help="The keyed, hash-chained audit log.", no_args_is_help=True)
 
 
 def _database(url: str):
@@ -30,6 +30,9 @@ def _database(url: str):
     db = Database(url)
     upgrade(db)
     return db
+
+
+SETTINGS_ENV = "GROOMWATCH_SERVE_SETTINGS"
 
 
 def serve(
@@ -46,27 +49,73 @@ def serve(
     insecure_cookies: bool = typer.Option(
         False, help="Drop the Secure cookie flag (only for plain-HTTP testing off loopback)."
     ),
+    streams: str = typer.Option(
+        "", "--streams", help="Where stream windows live: empty for this process, or "
+        "redis://HOST:PORT/DB, shared by every worker (rate limits go there too)."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, help="Worker processes; more than one needs --streams redis://."),
 ) -> None:
     """Run the scoring API and reviewer web page (migrates the database and purges first)."""
-    import gc
     import logging
+    import os
+    from dataclasses import asdict
 
     import uvicorn
 
-    from groomwatch.serving.app import create_app
+    from groomwatch.errors import ConfigError
     from groomwatch.serving.settings import Settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings(db_url=db, model_dir=model, provider=provider, service=service,
                         retention_days=retention_days, double_review_rate=double_review_rate,
-                        secure_cookies=not insecure_cookies)
+                        secure_cookies=not insecure_cookies, streams_url=streams)
+    if workers == 1:
+        app = _prepared_app(settings)
+        typer.echo(f"serving {model} on http://{host}:{port} (docs at /docs)", err=True)
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        return
+    if not streams.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"--workers {workers} needs --streams redis://HOST:PORT/DB: each "
+                          "stream's window must be shared by the workers")
+    from groomwatch.serving.stream_store_redis import connect
+
+    connect(streams).close()  # fail here, once, not in every worker
+    _database(db).dispose()  # migrate once, before the workers start
+    # uvicorn starts each worker as a fresh interpreter that builds its own app from these
+    os.environ[SETTINGS_ENV] = json.dumps(asdict(settings), default=str)
+    typer.echo(f"serving {model} on http://{host}:{port} with {workers} workers "
+               "(docs at /docs)", err=True)
+    uvicorn.run("groomwatch.serving.cli:worker_app", factory=True, workers=workers, host=host,
+                port=port, log_level="warning", access_log=False)
+
+
+def worker_app():
+    """The app of one of several workers (uvicorn calls this in each worker process)."""
+    import logging
+    import os
+    from dataclasses import fields
+
+    from groomwatch.serving.settings import Settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    data = json.loads(os.environ[SETTINGS_ENV])
+    paths = {f.name for f in fields(Settings) if "Path" in str(f.type)}
+    return _prepared_app(Settings(**{name: Path(value) if name in paths and value else value
+                                     for name, value in data.items()}))
+
+
+def _prepared_app(settings):
+    """``create_app`` with the start-up heap frozen: the libraries and the model loaded so far
+    live as long as the process, and without this every full garbage collection walks them
+    all (pauses of 60-200 ms were measured)."""
+    import gc
+
+    from groomwatch.serving.app import create_app
+
     app = create_app(settings)
-    # The libraries and the model loaded so far live as long as the process; without this
-    # every full garbage collection walks them all (pauses of 60-200 ms were measured).
     gc.collect()
     gc.freeze()
-    typer.echo(f"serving {model} on http://{host}:{port} (docs at /docs)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    return app
 
 
 @users_app.command("add")
@@ -101,6 +150,40 @@ def users_add_key(
 
     key = add_api_key(_database(db), client)
     typer.echo(f"API key for {client!r} (store it now, it is shown only once): {key}")
+
+
+@users_app.command("disable")
+def users_disable(name: str = typer.Argument(..., help="Login name."),
+                  db: str = DbOption) -> None:
+    """Disable an account: its sessions end at once and it can no longer log in (audited)."""
+    from groomwatch.serving.auth import disable_user
+
+    disable_user(_database(db), name)
+    typer.echo(f"disabled {name!r}; its sessions are closed")
+
+
+@users_app.command("revoke-key")
+def users_revoke_key(client: str = typer.Argument(..., help="Name of the API client."),
+                     db: str = DbOption) -> None:
+    """Revoke every API key of a client, refused from the next request on (audited)."""
+    from groomwatch.serving.auth import revoke_keys
+
+    n = revoke_keys(_database(db), client)
+    typer.echo(f"revoked {n} API key(s) of {client!r}")
+
+
+@users_app.command("list")
+def users_list(db: str = DbOption) -> None:
+    """Every account (role, disabled or not) and API client (live or revoked keys)."""
+    from groomwatch.serving.auth import accounts
+
+    users, keys = accounts(_database(db))
+    for user in users:
+        state = f"disabled {user.disabled_at:%Y-%m-%d %H:%M}" if user.disabled_at else "active"
+        typer.echo(f"user  {user.name:24} {user.role:9} {state}")
+    for key in keys:
+        state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "live"
+        typer.echo(f"key   {key.client:24} {key.created_at:%Y-%m-%d %H:%M}  {state}")
 
 
 def stats(
@@ -154,16 +237,37 @@ def purge(
     typer.echo(f"purged the content of {n} item(s) older than {retention_days} days")
 
 
+@audit_app.command("new-key")
+def audit_new_key(
+    out: Annotated[Path, typer.Option("--out", help="Key file to create (never overwritten).")],
+) -> None:
+    """Create a random audit key file (mode 600); point GROOMWATCH_AUDIT_KEY_FILE at it."""
+    from groomwatch.serving.audit import KEY_FILE_ENV, write_new_key
+
+    write_new_key(out)
+    typer.echo(f"wrote a new audit key to {out}; keep it off the database host's backups and "
+               f"set {KEY_FILE_ENV}={out} for serve, users, purge, reports and audit")
+
+
 @audit_app.command("verify")
-def audit_verify(db: str = DbOption) -> None:
-    """Check the audit log's hash chain; fails (exit 2) naming every edited or deleted entry."""
+def audit_verify(
+    db: str = DbOption,
+    expect_head: str | None = typer.Option(
+        None, "--expect-head", metavar="SEQ:HASH",
+        help="A head printed by an earlier verify: fails unless that entry is still there "
+             "unchanged (catches a log cut back or rewritten as a whole)."),
+) -> None:
+    """Check the audit log's keyed hash chain; fails (exit 2) naming every edited, forged or
+    deleted entry. Prints the head (sequence:hash): keep it elsewhere to catch truncation."""
     from groomwatch.errors import GroomwatchError
     from groomwatch.serving.audit import verify
 
-    result = verify(_database(db))
+    result = verify(_database(db), expect_head)
     if not result.ok:
         raise GroomwatchError("audit log broken: " + "; ".join(result.problems))
-    typer.echo(f"audit log intact: {result.entries} entries")
+    unkeyed = f" ({result.unkeyed} from before keying)" if result.unkeyed else ""
+    typer.echo(f"audit log intact: {result.entries} entries{unkeyed}")
+    typer.echo(f"head: {result.head}")
 
 
 def register(app: typer.Typer) -> None:

@@ -90,6 +90,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    #: Set by ``users disable``: the account can no longer log in and its sessions are gone.
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class WebSession(Base):
@@ -110,6 +112,8 @@ class ApiKey(Base):
     client: Mapped[str] = mapped_column(String(100))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    #: Set by ``users revoke-key``: the key is refused from the next request on.
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class AuditEntry(Base):
@@ -155,6 +159,8 @@ def _make_sqlite_serialise(engine: Engine) -> None:
         # NORMAL in WAL mode: a committed transaction survives the process being killed.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted content is overwritten with zeros, not just unlinked (see Database.scrub).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -174,6 +180,25 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         with self._sessions.begin() as session:
             yield session
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def scrub(self) -> None:
+        """After content was deleted: move the WAL into the database file and truncate it.
+
+        With ``secure_delete`` the deleted cells are zeroed in the pages written back, and the
+        truncation drops the WAL frames that still held the old text. PostgreSQL keeps dead
+        row versions until VACUUM; that is documented, not handled here.
+        """
+        if not self.is_sqlite:
+            return
+        raw = self.engine.raw_connection()  # no BEGIN: a checkpoint runs outside transactions
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        finally:
+            raw.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

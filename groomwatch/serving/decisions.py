@@ -2,7 +2,9 @@
 
 A sampled share of flags needs two independent verdicts (that is where agreement is measured);
 disagreement and explicit escalation go to a lead, whose verdict is final. A dismissal deletes
-the content at once; only decision metadata stays.
+the content at once, replaces the conversation ID and client with keyed pseudonyms (so the row
+no longer points at the platform's record) and scrubs the deleted text from the database files;
+only decision metadata stays.
 """
 
 from __future__ import annotations
@@ -105,6 +107,16 @@ def decide(db: Database, principal: Principal, review_id: int, outcome: str, rea
             review.decided_at = now
         if state == DISMISSED:
             review.content, review.content_deleted_at = None, now
+            review.conversation_id = pseudonym(review.conversation_id)
+            review.client = pseudonym(review.client)
         audit.record(session, principal.name, "decision", f"review:{review_id}",
                      outcome=outcome, reason=reason, state=state)
+    if state == DISMISSED:
+        db.scrub()
     return state
+
+
+def pseudonym(value: str) -> str:
+    """A stand-in that still groups equal values (statistics) without naming them; keyed, so it
+    cannot be matched against a list of guessed IDs without the audit key."""
+    return "h:" + audit.keyed("pseudonym", value)

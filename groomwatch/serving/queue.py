@@ -2,7 +2,8 @@
 
 A claim is one conditional UPDATE (``... WHERE claimed_by IS NULL OR claim expired``) whose row
 count says whether this caller won; the database's row-level atomicity makes two reviewers
-getting the same item impossible on SQLite and PostgreSQL alike.
+getting the same item impossible on SQLite and PostgreSQL alike. One reviewer holds at most
+``max_claims`` items at once, so no one can lock the queue away from the others.
 """
 
 from __future__ import annotations
@@ -15,10 +16,24 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from groomwatch.serving import audit
 from groomwatch.serving.auth import Principal
-from groomwatch.serving.db import ESCALATED, QUEUED, SECOND, Database, Decision, Review, utcnow
+from groomwatch.serving.db import (
+    ESCALATED,
+    QUEUED,
+    SECOND,
+    Database,
+    Decision,
+    Review,
+    User,
+    utcnow,
+)
 
 LEAD_ROLES = ("lead",)
 DECIDING_ROLES = ("reviewer", "lead")
+MAX_CLAIMS = 3
+
+
+class ClaimLimit(Exception):
+    """The reviewer already holds ``max_claims`` live claims."""
 
 
 def _visible(principal: Principal) -> ColumnElement[bool]:
@@ -44,9 +59,24 @@ def ordered(session: Session, principal: Principal, limit: int = 200) -> list[Re
     ))
 
 
-def claim(db: Database, principal: Principal, review_id: int, ttl_seconds: float) -> bool:
-    """Try to lock one item for ``principal``; True when this caller now holds it."""
+def _held_elsewhere(session: Session, principal: Principal, review_id: int,
+                    ttl_seconds: float) -> int:
+    """Live claims ``principal`` holds on items other than ``review_id``; locks the user's row
+    first, so one reviewer's concurrent claims are counted one at a time on PostgreSQL."""
+    session.execute(select(User.id).where(User.id == principal.user_id).with_for_update())
+    expired = utcnow() - timedelta(seconds=ttl_seconds)
+    return session.scalar(select(func.count()).select_from(Review).where(
+        Review.claimed_by == principal.user_id, Review.id != review_id,
+        Review.claimed_at >= expired, Review.status.in_([QUEUED, SECOND, ESCALATED])))
+
+
+def claim(db: Database, principal: Principal, review_id: int, ttl_seconds: float,
+          max_claims: int = MAX_CLAIMS) -> bool:
+    """Try to lock one item for ``principal``; True when this caller now holds it. Raises
+    ClaimLimit when they already hold ``max_claims`` other items."""
     with db.transaction() as session:
+        if _held_elsewhere(session, principal, review_id, ttl_seconds) >= max_claims:
+            raise ClaimLimit
         won = session.execute(
             update(Review)
             .where(Review.id == review_id, _visible(principal), _claimable(principal, ttl_seconds))

@@ -1,7 +1,8 @@
 """Retention: delete flagged conversations' content once it is older than the retention period.
 
 Only the content goes; the review row and its decisions stay, so statistics and reports keep
-their metadata. Run by ``groomwatch purge`` and at every server start.
+their metadata. The deleted text is scrubbed from the database files (``Database.scrub``).
+Run by ``groomwatch purge`` and at every server start.
 """
 
 from __future__ import annotations
@@ -30,4 +31,6 @@ def purge(db: Database, retention_days: int, actor: str = "system",
             .execution_options(synchronize_session=False)
         ).rowcount
         audit.record(session, actor, "purge", "", retention_days=retention_days, items=purged)
+    if purged:
+        db.scrub()
     return purged

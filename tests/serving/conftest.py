@@ -87,6 +87,16 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
+@pytest.fixture(autouse=True)
+def audit_key_env(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test's audit log is keyed, as the server requires (servers started by a test
+    inherit the variable); returns the key."""
+    key = "test-audit-key-" + "k" * 32
+    monkeypatch.setenv("GROOMWATCH_AUDIT_KEY", key)
+    monkeypatch.delenv("GROOMWATCH_AUDIT_KEY_FILE", raising=False)
+    return key
+
+
 @pytest.fixture(scope="session")
 def detector() -> Detector:
     model = create_detector("tfidf-lr", min_df=1, char_ngrams=(3, 3), max_iter=500)
@@ -219,3 +229,21 @@ def secret_word() -> str:
 def login():
     """``login(app, name, role="reviewer")`` creates an account and returns a logged-in client."""
     return log_in
+
+
+@pytest.fixture
+def launch(model_dir: Path, tmp_path: Path) -> Iterator:
+    """``launch(name, *serve_options)``: a real server on the SQLite file ``name``.db, with
+    its own log; several may share one file. All are killed after the test."""
+    started: list[Server] = []
+
+    def start(name: str, *options: str) -> Server:
+        server = launch_server(model_dir, f"sqlite:///{tmp_path / name}.db",
+                               tmp_path / f"{name}-{len(started)}.log", *options)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.process.kill()
+        server.process.wait()

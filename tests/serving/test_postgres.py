@@ -64,7 +64,7 @@ def test_concurrent_claims_never_share_an_item(pg_app, chat):
         client.post("/v1/conversations/score",
                     json={"conversations": [chat(i, True) for i in range(20)]})
     for n in range(10):
-        add_user(db, f"r{n}", "reviewer", "pw")
+        add_user(db, f"r{n}", "reviewer", "correct horse battery")
     with db.transaction() as session:
         reviewers = [Principal(name=u.name, role=u.role, user_id=u.id)
                      for u in session.scalars(select(User))]
@@ -84,10 +84,11 @@ def test_concurrent_claims_never_share_an_item(pg_app, chat):
 
 
 def test_audit_verify_and_purge_on_postgres(pg_app, capsys):
-    add_user(pg_app.state.db, "rita", "lead", "pw")
+    add_user(pg_app.state.db, "rita", "lead", "correct horse battery")
     assert main(["audit", "verify", "--db", URL]) == 0
     assert main(["purge", "--db", URL, "--retention-days", "0"]) == 0
-    with pg_app.state.db.engine.begin() as connection:
+    with pg_app.state.db.engine.begin() as connection:  # the owner can lift the trigger
+        connection.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
         connection.execute(text("UPDATE audit_log SET action = 'nothing' WHERE seq = 1"))
     assert main(["audit", "verify", "--db", URL]) == 2
     assert "entry 1 was edited" in capsys.readouterr().err
