@@ -14,9 +14,11 @@ import os
 import socket
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
@@ -254,6 +256,52 @@ def test_a_request_that_breaks_the_detector_fails_alone(app, records):
     assert [r["conversation_id"] for r in good] == [c.conversation_id for c in convs[2:]]
     flagged = [r["review_id"] for r in first + good if r["flagged"]]
     assert flagged and sorted(flagged) == [r.id for r in _reviews(app)]
+
+
+# --- item 7: a database held by someone else delays only the requests that need it -------------
+
+HOLD_SECONDS = 3.0
+
+
+def test_a_held_sqlite_write_lock_does_not_stall_the_server(start_server, chat):
+    server = start_server("--insecure-cookies")
+    record = chat(0, grooming=True, n_messages=20)
+    roles = {p["author_id"]: p["role"] for p in record["participants"]}
+    auth = {"Authorization": f"Bearer {server.api_key}"}
+    with httpx.Client(base_url=server.url, timeout=60, headers=auth) as http:
+        assert http.post("/v1/streams/warm-up/messages", json=record["messages"][0]).is_success
+    answers: list[tuple[float, httpx.Response]] = []
+
+    def stream() -> None:  # warns within a few messages: its commit waits for the lock
+        with httpx.Client(base_url=server.url, timeout=60, headers=auth) as http:
+            for message in record["messages"]:
+                start = time.perf_counter()
+                answer = http.post("/v1/streams/live/messages",
+                                   json={**message, "role": roles[message["author_id"]]})
+                answers.append((time.perf_counter() - start, answer))
+
+    # a neighbour (a CLI command, a backup, another process) holds SQLite's write lock
+    neighbour = sqlite3.connect(server.db_url.removeprefix("sqlite:///"), isolation_level=None)
+    neighbour.execute("BEGIN IMMEDIATE")
+    streaming = threading.Thread(target=stream)
+    streaming.start()
+    health: list[float] = []
+    try:
+        with httpx.Client(base_url=server.url, timeout=60) as http:
+            until = time.monotonic() + HOLD_SECONDS
+            while time.monotonic() < until:
+                start = time.perf_counter()
+                assert http.get("/health").status_code == 200
+                health.append(time.perf_counter() - start)
+                time.sleep(0.05)
+    finally:
+        neighbour.execute("COMMIT")
+        neighbour.close()
+        streaming.join(timeout=60)
+    assert max(seconds for seconds, _ in answers) > 1.0  # an append did wait for the lock...
+    assert max(health) < 1.0  # ...while the server kept answering everyone else
+    assert all(answer.status_code == 200 for _, answer in answers)  # waited, did not fail
+    assert any(answer.json()["warned"] for _, answer in answers)
 
 
 # --- item 15: a 500 keeps its connection --------------------------------------------------
