@@ -126,8 +126,9 @@ def get_stats(request: Request,
     return stats.read(request.app.state.db)
 
 
-@router.get("/reports", tags=["review"])
-def get_reports(request: Request,
-                principal: Overseer) -> list[dict[str, Any]]:
-    """One structured report record per confirmed flag (the export is audited)."""
+@router.post("/reports", tags=["review"])
+def export_reports(request: Request,
+                   principal: Overseer) -> list[dict[str, Any]]:
+    """One structured report record per confirmed flag. A POST, since the export writes an
+    audit entry: no prefetch or link preview can trigger one."""
     return reports.export(request.app.state.db, request.app.state.settings, principal.name)

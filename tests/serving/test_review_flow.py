@@ -67,7 +67,7 @@ def test_confirm_makes_a_report_and_dismiss_deletes_content(client, app, chat, l
         assert dismissed.status == "dismissed" and dismissed.content is None
         assert session.get(Review, decided["confirm"]).content is not None
     lead = login(app, "lena", "lead")
-    (report,) = lead.get("/v1/reports").json()
+    (report,) = lead.post("/v1/reports").json()
     assert report["category"] == "solicitation of children"
     assert report["urgency"] == "high" and report["reviewer"] == "rita"
     assert len(report["messages"]) == 30
