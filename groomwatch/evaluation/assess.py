@@ -63,6 +63,8 @@ class Request:
     mlflow: bool = False
     #: the command line as typed (set by the CLI); None writes every option out
     command: str | None = None
+    #: False for --reproduce: a re-check into a scratch directory is not logged to MLflow
+    track: bool = True
 
     def options(self) -> dict[str, Any]:
         """Every option that shapes a figure, as the report's provenance records it."""
@@ -190,7 +192,7 @@ def assess_one(
     html = render_html(report, y, score, decision.flag, title=title,
                        cards=find_cards(request.data, request.model))
     paths = write_report_dir(out, report, html, render_markdown(report, title), items)
-    if mlflow_wanted(request.mlflow):
+    if request.track and mlflow_wanted(request.mlflow):
         run_id = log_assessment(report, [p for name, p in paths.items() if name != "items.csv"])
         log.info("logged the assessment to MLflow run %s", run_id)
     return report, items, paths

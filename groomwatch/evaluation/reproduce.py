@@ -8,6 +8,7 @@ compared, exactly, with the one on disk.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tempfile
 from dataclasses import dataclass, field
@@ -40,6 +41,10 @@ class Reproduction:
 def load_report(directory: Path) -> dict:
     path = directory / REPORT_JSON
     if not path.is_file():
+        inner = sorted(str(p.parent) for p in directory.glob(f"*/{REPORT_JSON}"))
+        if inner:
+            raise InputError(f"{directory}: no {REPORT_JSON} here; reproduce each report it holds: "
+                             f"{', '.join(inner)}")
         raise InputError(f"{directory}: no {REPORT_JSON} (run `groomwatch assess --out` first)")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -137,7 +142,8 @@ def reproduce(directory: Path, progress: Progress = no_progress) -> Reproduction
     if result.changed_inputs:
         return result
     with tempfile.TemporaryDirectory(prefix="groomwatch-reproduce-") as scratch:
-        request = Request.from_options(block["options"], Path(scratch))
+        request = dataclasses.replace(Request.from_options(block["options"], Path(scratch)),
+                                      track=False)
         rerun, paths = run(request, progress)["reports"][0]
         items_equal = _same_file(directory / ITEMS_CSV, paths[ITEMS_CSV])
     rerun = json.loads(json.dumps(rerun, allow_nan=False))

@@ -162,6 +162,9 @@ def test_each_report_of_a_two_technology_run_reproduces_and_compare_records_prov
     capsys.readouterr()
     assert main(["assess", "--reproduce", "reports/ab/poor"]) == 0
     assert "reproduced: " in capsys.readouterr().out
+    assert main(["assess", "--reproduce", "reports/ab"]) == 2
+    assert "reproduce each report it holds: reports/ab/good, reports/ab/poor" in \
+        capsys.readouterr().err
 
 
 def test_compare_refuses_reports_on_different_labelled_data(workdir, capsys):
