@@ -21,6 +21,8 @@ def test_author_level_scores_each_author_once_with_offender_truth(tmp_path, reco
     assert report["n"] == 2 and report["n_positive"] == 1
     # the offender's highest score 0.9 is flagged; the child's highest 0.6 is a false positive
     assert report["confusion"] == {"tp": 1, "fp": 1, "tn": 0, "fn": 0}
+    assert report["provenance"]["inputs"][0]["count"] == 4  # prediction rows, not authors
+    assert main(["assess", "--reproduce", str(out)]) == 0
 
 
 def test_author_level_needs_author_rows(tmp_path, records, csv_file, capsys):
