@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from groomwatch.errors import InputError
+from groomwatch.errors import GroomwatchError, InputError
 from groomwatch.evaluation.assess import Progress, Request, no_progress, run
 from groomwatch.evaluation.outputs import ITEMS_CSV, REPORT_JSON
 from groomwatch.evaluation.provenance import environment, model_files, sha256_file, short
+from groomwatch.evaluation.schema import validate_report
 
 #: fields that say when and by what a report was computed, not what it found
 NOT_FIGURES = ("generated_at", "groomwatch_version", "provenance")
@@ -137,6 +138,10 @@ def reproduce(directory: Path, progress: Progress = no_progress) -> Reproduction
             f"{directory / REPORT_JSON}: no provenance (schema {recorded.get('schema_version')}),"
             " so it cannot be reproduced; run `groomwatch assess` again to record one"
         )
+    try:
+        validate_report(recorded, "provenance")
+    except GroomwatchError as exc:
+        raise InputError(f"{directory / REPORT_JSON}: {exc}") from None
     result = Reproduction(notes=environment_notes(block))
     result.changed_inputs = changed_inputs(block)
     if result.changed_inputs:

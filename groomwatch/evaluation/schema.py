@@ -22,15 +22,23 @@ def report_schema() -> dict[str, Any]:
     return json.loads(resources.files(__package__).joinpath(SCHEMA_FILE).read_text("utf-8"))
 
 
-def validate_report(report: dict[str, Any]) -> None:
-    """Raise GroomwatchError naming the first field that breaks the schema."""
+def validate_report(report: dict[str, Any], field: str | None = None) -> None:
+    """Raise GroomwatchError naming the first field that breaks the schema.
+
+    With ``field``, only that top-level field of ``report`` is checked (e.g. the provenance that
+    ``--reproduce`` reads back, whatever was edited elsewhere).
+    """
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(report_schema())
+    schema = report_schema()
+    if field is not None:
+        schema, report = schema["properties"][field], report.get(field)
+    validator = jsonschema.Draft202012Validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(report))
     if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise GroomwatchError(f"report does not match its schema at {where}: {error.message}")
+        where = "/".join(str(p) for p in [field, *error.absolute_path] if p is not None)
+        raise GroomwatchError(
+            f"report does not match its schema at {where or '(top level)'}: {error.message}")
 
 
 def _resolve(node: dict[str, Any]) -> dict[str, Any]:

@@ -143,6 +143,11 @@ def test_reproduce_takes_no_other_option_and_needs_provenance(workdir, capsys):
     assert "give no other option (got --seed)" in capsys.readouterr().err
     path = workdir / "reports/good/report.json"
     report = json.loads(path.read_text())
+    del report["provenance"]["options"]["seed"]
+    path.write_text(json.dumps(report))
+    assert main(["assess", "--reproduce", "reports/good"]) == 2
+    assert "schema at provenance/options: 'seed' is a required property" in \
+        capsys.readouterr().err
     report["provenance"] = None
     path.write_text(json.dumps(report))
     assert main(["assess", "--reproduce", "reports/good"]) == 2
