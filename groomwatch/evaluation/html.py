@@ -10,6 +10,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from groomwatch.evaluation import format as fmt
 from groomwatch.evaluation.plots import all_plots
+from groomwatch.evaluation.provenance import DATA_CARD
+from groomwatch.training.card import CARD_MD
 
 FIGURE_CAPTIONS = (
     ("roc", "ROC curve with the operating point"),
@@ -19,15 +21,13 @@ FIGURE_CAPTIONS = (
     ("reliability", "Reliability diagram: predicted probability against observed share"),
     ("error_rates", "False positive and false negative rates against the threshold"),
 )
-DATA_CARD = "README.md"
-MODEL_CARD = "MODEL_CARD.md"
 
 
 def find_cards(data: Path | None, model: Path | None) -> dict[str, str]:
     """The data card (README.md beside the data) and model card, when they exist."""
     candidates = {
         "Data card": data.parent / DATA_CARD if data else None,
-        "Model card": model / MODEL_CARD if model else None,
+        "Model card": model / CARD_MD if model else None,
     }
     return {name: path.read_text(encoding="utf-8") for name, path in candidates.items()
             if path is not None and path.is_file()}

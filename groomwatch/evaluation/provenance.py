@@ -19,9 +19,8 @@ from groomwatch.training.card import CARD_JSON, CARD_MD, code_version
 
 #: libraries whose versions can change a figure (metrics, intervals, tables, group metrics)
 LIBRARIES = ("numpy", "scipy", "scikit-learn", "pandas", "fairlearn")
+#: the dataset card written beside the data (by `groomwatch synth`, or by hand)
 DATA_CARD = "README.md"
-#: input roles; the labelled data is what `compare` insists both reports share
-ROLES = ("predictions", "data", "data_card", "model_file", "model_card")
 SHORT_HASH = 12
 
 
