@@ -226,6 +226,25 @@ def secret_word() -> str:
 
 
 @pytest.fixture
+def browser_page():
+    """A headless Chromium page (Playwright driving Debian's /usr/bin/chromium; never downloads
+    a browser): skips where it is missing."""
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("browser test needs Chromium at /usr/bin/chromium "
+                    "(Debian: apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium), headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser.new_page(viewport={"width": 1200, "height": 900})
+        browser.close()
+
+
+@pytest.fixture
 def login():
     """``login(app, name, role="reviewer")`` creates an account and returns a logged-in client."""
     return log_in

@@ -24,20 +24,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        yield page
-        browser.close()
-
-
 def test_reviewer_confirms_the_top_item_with_the_keyboard(start_server, chat, browser_page,
                                                           secret_word):
     server = start_server("--double-review-rate", "0")  # Secure cookies: 127.0.0.1 is trusted

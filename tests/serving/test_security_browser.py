@@ -1,11 +1,9 @@
 """Security of the reviewer pages in real Chromium (issue 15 items 11, 12, 15): a reviewer's
 audit page, notices that ignore text in the URL, and a CSP that stops <base> and foreign form
-targets. Uses /usr/bin/chromium or skips, like test_browser.py.
+targets. Uses /usr/bin/chromium or skips (the conftest's browser_page).
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import httpx
 import pytest
@@ -13,27 +11,8 @@ import pytest
 from groomwatch.serving.auth import add_user
 from groomwatch.serving.db import Database
 
-CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "a long test password"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="browser test needs Chromium at /usr/bin/chromium "
-                              "(Debian: apt-get install chromium)"),
-]
-
-
-@pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser.new_page()
-        browser.close()
+pytestmark = pytest.mark.browser  # the conftest's browser_page skips without Chromium
 
 
 def _log_in(page, url: str, name: str) -> None:
@@ -45,7 +24,8 @@ def _log_in(page, url: str, name: str) -> None:
 
 
 def test_reviewer_pages_resist_forged_notices_foreign_forms_and_log_reading(start_server,
-                                                                            page):
+                                                                            browser_page):
+    page = browser_page
     server = start_server()
     db = Database(server.db_url)
     add_user(db, "rita", "reviewer", PASSWORD)
