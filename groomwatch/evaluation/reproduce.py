@@ -48,9 +48,12 @@ def load_report(directory: Path) -> dict:
                              f"{', '.join(inner)}")
         raise InputError(f"{directory}: no {REPORT_JSON} (run `groomwatch assess --out` first)")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        report = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not a readable report ({exc})") from None
+    if not isinstance(report, dict):
+        raise InputError(f"{path}: not a report (a JSON object is expected)")
+    return report
 
 
 def changed_inputs(block: dict) -> list[str]:

@@ -96,6 +96,10 @@ def test_reproduce_passes_on_an_untouched_report(workdir, capsys):
     out = capsys.readouterr().out
     expected = leaves(report) - leaves(report["provenance"]) - 2  # generated_at, version
     assert f"reproduced: {expected} figures equal" in out
+    items = workdir / "reports/good/items.csv"
+    items.write_text(items.read_text().replace(",True\n", ",False\n", 1))
+    assert main(["assess", "--reproduce", "reports/good"]) == 1
+    assert "items.csv: the per-item scores and decisions differ" in capsys.readouterr().out
 
 
 def test_reproduce_names_the_prediction_file_that_changed(workdir, capsys):
