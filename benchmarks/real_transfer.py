@@ -237,14 +237,25 @@ def score_test(detector: Detector, test: Sequence[Conversation], *, resamples: i
                                ("nps", "nps_fpr", "fpr")):
         mask = sources == source
         rates[name] = rates_at_threshold(y[mask], scores[mask], threshold)[rate].to_dict()
+    pj = sources == "pj"
     return {
         "roc_auc": overall["roc_auc"].to_dict(),
+        # the same ranking against one negative source at a time: NPS is the hard one
+        **{f"roc_auc_vs_{source}": _roc_auc(y[pj | (sources == source)],
+                                            scores[pj | (sources == source)])
+           for source in ("chitchat", "nps")},
         "recall_at_1pct_fpr": _recall_at_fpr(y, scores, 0.01),
         "recall_at_5pct_fpr": _recall_at_fpr(y, scores, 0.05),
         "threshold": threshold,
         **rates,
         "test": {source: int((sources == source).sum()) for source in SOURCES},
     }
+
+
+def _roc_auc(y: np.ndarray, scores: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y, scores))
 
 
 def _recall_at_fpr(y: np.ndarray, scores: np.ndarray, fpr: float) -> float:
@@ -261,6 +272,8 @@ def rows_of(config: str, training: str, figures: dict[str, Any]) -> list[Row]:
     auc = figures["roc_auc"]
     rows = [Row(f"{prefix}: ROC-AUC (95% CI {auc['low']:.3f}–{auc['high']:.3f})",
                 auc["value"], "", TARGETS["roc_auc"] if targeted else "")]
+    rows += [Row(f"{prefix}: ROC-AUC PJ vs {label} only", figures[f"roc_auc_vs_{source}"], "")
+             for source, label in (("chitchat", "chit-chat"), ("nps", "NPS"))]
     rows += [Row(f"{prefix}: recall at {p}% FPR", figures[f"recall_at_{p}pct_fpr"], "")
              for p in (1, 5)]
     for name, label in (("pj_recall", "PJ recall"), ("chitchat_fpr", "chit-chat FPR"),
@@ -280,7 +293,8 @@ def print_table(results: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
     table = Table(title=f"real transfer (generator {GENERATOR_VERSION})")
-    for column in ("config", "trained on", "ROC-AUC [95% CI]", "R@1%FPR", "R@5%FPR",
+    for column in ("config", "trained on", "ROC-AUC [95% CI]", "vs chit-chat", "vs NPS",
+                   "R@1%FPR", "R@5%FPR",
                    "PJ recall", "chit-chat FPR", "NPS FPR", "fit s"):
         table.add_column(column, justify="left" if column in ("config", "trained on") else "right")
     for result in results:
@@ -289,11 +303,12 @@ def print_table(results: list[dict[str, Any]]) -> None:
         table.add_row(
             result["config"], result["training"],
             f"{auc['value']:.3f} [{auc['low']:.3f}, {auc['high']:.3f}]",
+            f"{f['roc_auc_vs_chitchat']:.3f}", f"{f['roc_auc_vs_nps']:.3f}",
             f"{f['recall_at_1pct_fpr']:.3f}", f"{f['recall_at_5pct_fpr']:.3f}",
             *(f"{f[name]['value']:.3f}" for name in ("pj_recall", "chitchat_fpr", "nps_fpr")),
             f"{f['fit_seconds']:.0f}",
         )
-    Console(width=140).print(table)
+    Console(width=180).print(table)
 
 
 def main(argv: list[str] | None = None) -> int:
