@@ -34,7 +34,8 @@ class StreamQuotaExceeded(Exception):
 
 
 class StreamBusy(Exception):
-    """Another append held the stream past the lock timeout (the service answers 503)."""
+    """Another append held the stream past the lock timeout, or the shared store did not
+    answer (the service answers 503: retry)."""
 
 
 @dataclass

@@ -137,16 +137,20 @@ class RedisStreamStore(StreamStore):
     def open(self, key: StreamKey) -> Iterator[WindowState]:
         keys, member = self.keys(key)
         token = secrets.token_hex(8)
-        raw = self._acquire(keys, token, member)
+        with _unavailable_as_busy():
+            raw = self._acquire(keys, token, member)
         state = WindowState.from_json(json.loads(raw)) if raw else WindowState()
         try:
             yield state
         except BaseException:
-            self._release(keys=keys[1:2], args=[token])
+            with _unavailable_as_busy():
+                self._release(keys=keys[1:2], args=[token])
             raise
         # written only if the lock is still ours: a DELETE meanwhile, or an append that took
         # longer than the timeout, leaves the state as the other party left it
-        if not self._write(keys=keys, args=[token, _encode(state), self._ttl_ms, member]):
+        with _unavailable_as_busy():
+            written = self._write(keys=keys, args=[token, _encode(state), self._ttl_ms, member])
+        if not written:
             log.warning("a stream append was not kept: the stream ended meanwhile or the "
                         "append held it past the lock timeout (%.1f s)",
                         self.settings.stream_lock_seconds)
@@ -177,6 +181,17 @@ class RedisStreamStore(StreamStore):
     def close(self) -> None:
         """Leave the shared states to the other workers; only this client's sockets close."""
         self.redis.close()
+
+
+@contextmanager
+def _unavailable_as_busy() -> Iterator[None]:
+    """A Redis that does not answer (or refuses a write when full) makes the append fail
+    with 503 and nothing kept, like a busy stream; the error names no stream content."""
+    try:
+        yield
+    except redis.RedisError as exc:
+        log.warning("Redis for stream windows failed: %s", exc.__class__.__name__)
+        raise StreamBusy(f"stream state unavailable ({exc.__class__.__name__})") from None
 
 
 def _encode(state: WindowState) -> str:

@@ -67,9 +67,8 @@ class Streams:
                 429, f"too many open streams ({exc}): end finished ones with DELETE",
                 headers={"Retry-After": str(max(1, math.ceil(self.settings.stream_ttl_seconds)))},
             ) from None
-        except StreamBusy:
-            raise HTTPException(503, "the stream is busy; retry",
-                                headers={"Retry-After": "1"}) from None
+        except StreamBusy as exc:
+            raise HTTPException(503, f"{exc}; retry", headers={"Retry-After": "1"}) from None
         self.counts.add(counters.STREAM_MESSAGES)
         self.counts.flush()
         return {"conversation_id": conversation_id, "score": score, "warned": warned,

@@ -227,3 +227,23 @@ def test_the_ci_redis_keeps_nothing_on_disk(redis_client):
         assert persistence_problems(redis_client) == ['RDB snapshots are on (set save "")']
     finally:
         redis_client.config_set("save", saved)
+
+
+def test_an_unreachable_redis_gives_503_and_logs_no_text(redis_settings, detector, chat,
+                                                          caplog, secret_word):
+    from fastapi import HTTPException
+
+    from groomwatch.data.record import Message
+    from groomwatch.serving.counters import CounterBuffer
+    from groomwatch.serving.db import Database
+    from groomwatch.serving.streams import Streams
+
+    gone = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
+    db = Database(redis_settings.db_url)
+    streams = Streams(detector, db, redis_settings, CounterBuffer(db),
+                      store=RedisStreamStore(redis_settings, client=gone))
+    with pytest.raises(HTTPException) as refused:
+        streams.push("provider", "c", Message(author_id="a", text=f"hi {secret_word}"), "adult")
+    assert refused.value.status_code == 503 and refused.value.headers["Retry-After"] == "1"
+    assert "ConnectionError" in caplog.text and secret_word not in caplog.text
+    db.dispose()
