@@ -245,8 +245,8 @@ def audit_new_key(
     from groomwatch.serving.audit import KEY_FILE_ENV, write_new_key
 
     write_new_key(out)
-    typer.echo(f"wrote a new audit key to {out}; keep it off the database host's backups and "
-               f"set {KEY_FILE_ENV}={out} for serve, users, purge, reports and audit")
+    typer.echo(f"wrote a new audit key to {out}; keep it apart from the database and its "
+               f"backups, and set {KEY_FILE_ENV}={out} for serve, users, purge, reports and audit")
 
 
 @audit_app.command("verify")
