@@ -169,10 +169,8 @@ def _windows_of(conversations: Iterable[Conversation], size: int, rng: random.Ra
     """Full one-author windows of each conversation, at most ``per_conversation`` of them."""
     kept = []
     for conv in conversations:
-        authors = set(conv.offender_ids) if offenders_only else None
-        full = [w for w in windows(conv, size, by="author")
-                if len(w.messages) == size and (authors is None
-                                                or w.meta["window"]["author"] in authors)]
+        full = [w for w in windows(conv, size, by="author", offenders_only=offenders_only)
+                if len(w.messages) == size]
         if per_conversation is not None and len(full) > per_conversation:
             full = rng.sample(full, per_conversation)
         kept.extend(full)

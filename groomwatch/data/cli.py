@@ -299,6 +299,16 @@ WindowBy = Annotated[
 ]
 
 
+OffendersOnly = Annotated[
+    bool,
+    typer.Option(
+        "--offenders-only",
+        help="With --by author: keep only offenders' windows (a PJ decoy's lines carry label 1 "
+        "but are not grooming).",
+    ),
+]
+
+
 @data_app.command("window")
 def window(
     source: WindowInput,
@@ -306,11 +316,12 @@ def window(
     size: WindowSize,
     stride: WindowStride = None,
     by: WindowBy = "conversation",
+    offenders_only: OffendersOnly = False,
 ) -> None:
     """Cut long conversations into windows of N messages (records ID-wK; labels carry over)."""
     from groomwatch.data.window import window_file
 
-    count = window_file(source, out, size, stride, by)
+    count = window_file(source, out, size, stride, by, offenders_only)
     typer.echo(f"wrote {count:,} windows to {out}")
 
 

@@ -13,7 +13,9 @@ speak in the window, with their role and offender flag. ``meta.window`` says whe
 ``{"of": ID, "by": ..., "start": i, "end": j}`` with ``[i, j)`` indexing the conversation's
 messages, or for ``by="author"`` that author's own messages (then ``"author"`` names them).
 The last window of a sequence may be shorter than ``size``; a window is never wholly contained
-in the one before it. The same input always gives the same output.
+in the one before it. ``offenders_only`` (with ``by="author"``) keeps only offenders' windows:
+a PJ decoy's lines carry the conversation's label 1 but are not the grooming. The same input
+always gives the same output.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from groomwatch.errors import ConfigError
 VIEWS = ("conversation", "author")
 
 
-def check_window(size: int, stride: int | None, by: str) -> int:
+def check_window(
+    size: int, stride: int | None, by: str, offenders_only: bool = False
+) -> int:
     """Validate the window options; returns the stride (``size`` when not given)."""
     if size < 1:
         raise ConfigError(f"--size must be at least 1 message, not {size}")
@@ -37,6 +41,9 @@ def check_window(size: int, stride: int | None, by: str) -> int:
         raise ConfigError(f"--stride must be at least 1 message, not {stride}")
     if by not in VIEWS:
         raise ConfigError(f"--by must be one of {', '.join(VIEWS)}, not {by!r}")
+    if offenders_only and by != "author":
+        raise ConfigError("--offenders-only needs --by author (a window of the whole "
+                          "conversation holds everyone's lines)")
     return stride
 
 
@@ -51,16 +58,21 @@ def spans(length: int, size: int, stride: int) -> list[tuple[int, int]]:
 
 
 def windows(
-    conv: Conversation, size: int, stride: int | None = None, by: str = "conversation"
+    conv: Conversation,
+    size: int,
+    stride: int | None = None,
+    by: str = "conversation",
+    offenders_only: bool = False,
 ) -> list[Conversation]:
     """The windows of one conversation (see the module docstring)."""
-    stride = check_window(size, stride, by)
+    stride = check_window(size, stride, by, offenders_only)
     if by == "conversation":
         sequences: list[tuple[str | None, list[Message]]] = [(None, conv.messages)]
     else:
         sequences = [
             (p.author_id, [m for m in conv.messages if m.author_id == p.author_id])
             for p in conv.participants
+            if p.offender or not offenders_only
         ]
     result = []
     for author, messages in sequences:
@@ -90,18 +102,29 @@ def _window(
 
 
 def iter_windows(
-    conversations: Iterable[Conversation], size: int, stride: int | None = None,
+    conversations: Iterable[Conversation],
+    size: int,
+    stride: int | None = None,
     by: str = "conversation",
+    offenders_only: bool = False,
 ) -> Iterator[Conversation]:
     """Windows of every conversation, in input order."""
-    check_window(size, stride, by)
+    check_window(size, stride, by, offenders_only)
     for conv in conversations:
-        yield from windows(conv, size, stride, by)
+        yield from windows(conv, size, stride, by, offenders_only)
 
 
 def window_file(
-    source: Path, out: Path, size: int, stride: int | None = None, by: str = "conversation"
+    source: Path,
+    out: Path,
+    size: int,
+    stride: int | None = None,
+    by: str = "conversation",
+    offenders_only: bool = False,
 ) -> int:
     """Window a records file into ``out`` (atomic); returns how many windows were written."""
-    check_window(size, stride, by)
-    return write_conversations(out, iter_windows(read_conversations(source), size, stride, by))
+    check_window(size, stride, by, offenders_only)
+    conversations = read_conversations(source)
+    return write_conversations(
+        out, iter_windows(conversations, size, stride, by, offenders_only)
+    )

@@ -58,6 +58,14 @@ def test_windows_by_author_hold_one_author_each() -> None:
     assert result[0].offender_ids == ["o"]
 
 
+def test_offenders_only_drops_the_decoys_windows() -> None:
+    result = windows(chat(), 2, by="author", offenders_only=True)
+    assert [w.texts for w in result] == [["m0", "m2"], ["m4", "m6"]]
+    assert all(w.offender_ids == ["o"] for w in result)
+    with pytest.raises(ConfigError, match="--offenders-only needs --by author"):
+        windows(chat(), 2, offenders_only=True)
+
+
 def test_stride_overlaps_windows() -> None:
     assert [w.texts for w in windows(chat(5), 3, stride=1)] == [
         ["m0", "m1", "m2"], ["m1", "m2", "m3"], ["m2", "m3", "m4"],
