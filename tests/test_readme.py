@@ -56,6 +56,11 @@ SUBSTITUTIONS = [
     ("--db URL", "--db sqlite:///review.db", "the README's example database"),
     ("--workers 16", "--workers 2", "two scoring actors on a 2-core machine"),
     ("HEAD_HOST", "127.0.0.1", "the head node is this machine"),
+    # before "/shared/": the real corpora's folders become the hand-written fixtures in their layout
+    ("../shared/datasets/pj", str(ROOT / "tests/data/fixtures/pj_published"),
+     "a hand-written PJ folder in the published layout"),
+    ("../shared/datasets/nps_chat", str(ROOT / "tests/data/fixtures/nps"),
+     "hand-written NPS Chat files"),
     ("/shared/", "{work}/shared/", "storage every node sees"),
     ("6379", "{ray_port}", "a free port"),
     ("5001", "{serve_port}", "a free port"),
