@@ -4,7 +4,13 @@ Starts a real ``groomwatch serve`` (uvicorn, SQLite) and drives it with a lean a
 keep-alive HTTP client, so the load generator spends little of the two cores:
 - batch scoring: one thirty-message conversation per request (10% grooming, as generated),
   conversations scored per second and p50/p99 latency (targets >= 300/s, p99 < 100 ms);
-- streaming: messages per second appended to many concurrent streams (target >= 1,000/s).
+- streaming: messages per second appended to many concurrent streams (target >= 1,000/s);
+- stream memory: bytes the in-process store holds per open stream with a full window
+  (target <= 16 KB), and what Redis holds per stream;
+- the CPU of one append over the CPU of scoring one window afresh, per store (target <= 2);
+- scale-out, when ``redis-server`` is installed: streaming with 1, 2 and 4 workers sharing a
+  throwaway non-persisting Redis, and the ratios to one worker, all from one run. The load
+  generator shares the machine's cores with the workers, so the ratios are lower bounds.
 Bounded by request count and a time limit. The detector is trained here on synthetic data
 unless ``--model DIR`` names a saved one.
 """
@@ -15,28 +21,36 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import redis
 from harness import Row, emit, quick
 
-from groomwatch.data.record import Conversation, conversation_to_dict
+from groomwatch.data.record import Conversation, Message, Participant, conversation_to_dict
 from groomwatch.data.synth.config import SynthConfig
 from groomwatch.data.synth.generate import generate
-from groomwatch.models.registry import create_detector
+from groomwatch.models.registry import create_detector, load_detector
 from groomwatch.serving.auth import add_api_key
+from groomwatch.serving.counters import CounterBuffer
 from groomwatch.serving.db import Database
 from groomwatch.serving.migrations import upgrade
+from groomwatch.serving.settings import Settings
+from groomwatch.serving.stream_store import MemoryStreamStore
+from groomwatch.serving.streams import Streams
 
 MESSAGES = 30
 BATCH = 10
+WORKERS = (1, 2, 4)
 
 
 @dataclass
@@ -102,9 +116,22 @@ async def _worker(port: int, requests: list[bytes], load: Load, deadline: float)
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time so far of a server and its worker processes (Linux /proc)."""
+    total = 0.0
+    for process in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # a worker that ended meanwhile
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
 
 
 def drive(pid: int, port: int, per_worker: list[list[bytes]], seconds: float) -> Load:
@@ -124,8 +151,10 @@ def drive(pid: int, port: int, per_worker: list[list[bytes]], seconds: float) ->
     return load
 
 
-def start_server(model: Path, workdir: Path) -> tuple[subprocess.Popen, int, str]:
-    db_url = f"sqlite:///{workdir / 'bench.db'}"
+def start_server(model: Path, workdir: Path, *options: str,
+                 name: str = "bench") -> tuple[subprocess.Popen, int, str]:
+    """``groomwatch serve`` with ``options`` on a fresh SQLite file; (process, port, API key)."""
+    db_url = f"sqlite:///{workdir / name}.db"
     # the audit log is keyed: a throwaway key for the throwaway database (the server inherits it)
     os.environ.setdefault("GROOMWATCH_AUDIT_KEY", os.urandom(32).hex())
     db = Database(db_url)
@@ -137,10 +166,10 @@ def start_server(model: Path, workdir: Path) -> tuple[subprocess.Popen, int, str
         port = s.getsockname()[1]
     server = subprocess.Popen(
         [sys.executable, "-c", "from groomwatch.cli import entry; entry()", "serve", "--model",
-         str(model), "--db", db_url, "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=(workdir / "server.log").open("w"),
+         str(model), "--db", db_url, "--port", str(port), *options],
+        stdout=subprocess.DEVNULL, stderr=(workdir / f"{name}.log").open("w"),
     )
-    for _ in range(300):
+    for _ in range(900):  # several workers on a busy machine take a while
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
                 return server, port, key
@@ -150,18 +179,144 @@ def start_server(model: Path, workdir: Path) -> tuple[subprocess.Popen, int, str
     raise SystemExit("server did not start")
 
 
+def stream_requests(convs: list[Conversation], key: str, n: int) -> list[bytes]:
+    """``n`` appends spread over 64 streams, each stream's messages in order."""
+    requests = []
+    for i in range(n):
+        message = convs[i % 64].messages[(i // 64) % MESSAGES]
+        body = json.dumps({"author_id": message.author_id, "text": message.text})
+        requests.append(_request(f"/v1/streams/bench-{i % 64}/messages", body.encode(), key))
+    return requests
+
+
+def memory_per_stream(convs: list[Conversation], streams: int = 1000) -> float:
+    """Bytes the in-process store holds per open stream with a full window (tracemalloc)."""
+    settings = Settings()
+    store = MemoryStreamStore(settings)
+    messages = [m for c in convs for m in c.messages]
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for s in range(streams):
+        for j in range(settings.stream_window + 10):
+            message = messages[(s * 7 + j) % len(messages)]
+            # fresh strings, as a request body gives them, not shared with the corpus
+            copy = Message(author_id=f"{message.author_id}", text=f" {message.text}"[1:])
+            with store.open(("bench", f"s{s}")) as state:
+                state.append(copy, "unknown", settings.stream_window)
+                state.record(0.5, settings.stream_history)
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    return held / streams
+
+
+def append_cost(model: Path, convs: list[Conversation], workdir: Path,
+                redis_server: tuple[subprocess.Popen, str] | None) -> dict[str, float]:
+    """CPU seconds per append (store, scoring, warning rule) over the CPU seconds to score one
+    full window afresh, per store: early warning's target of at most 2 windows a message.
+    With Redis, the Redis server's own CPU is added; the wait for its answers is not CPU (it
+    shows in latency and is printed)."""
+    detector = load_detector(model)
+    window = Settings().stream_window
+    messages = [m for c in convs for m in c.messages]
+    view = Conversation(conversation_id="w", messages=messages[:window],
+                        participants=[Participant(a) for a in {m.author_id
+                                                               for m in messages[:window]}])
+    n = 300 if quick() else 1000
+    start = time.process_time()
+    for _ in range(n):
+        detector.predict_proba([view])
+    one_window = (time.process_time() - start) / n
+    db = Database(f"sqlite:///{workdir / 'cost.db'}")
+    upgrade(db)
+    ratios = {}
+    stores = [("in-process", "", None)]
+    if redis_server:
+        stores.append(("Redis", redis_server[1], redis_server[0].pid))
+    for name, url, redis_pid in stores:
+        streams = Streams(detector, db, Settings(streams_url=url), CounterBuffer(db))
+        for i in range(16 * window):  # 16 streams, each window full before timing
+            streams.push("bench", f"cost-{i % 16}", messages[i % len(messages)], "unknown")
+        redis_before = cpu_seconds(redis_pid) if redis_pid else 0.0
+        start, wall = time.process_time(), time.perf_counter()
+        for i in range(n):
+            streams.push("bench", f"cost-{i % 16}", messages[i % len(messages)], "unknown")
+        cpu = time.process_time() - start
+        wall = time.perf_counter() - wall
+        cpu += (cpu_seconds(redis_pid) - redis_before) if redis_pid else 0.0
+        ratios[name] = cpu / n / one_window
+        print(f"append, {name} store: {cpu / n * 1e6:.0f} us CPU, {wall / n * 1e6:.0f} us wall; "
+              f"one window scored afresh: {one_window * 1e6:.0f} us CPU", file=sys.stderr)
+        for i in range(16):
+            streams.drop("bench", f"cost-{i}")
+        streams.close()
+    db.dispose()
+    return ratios
+
+
+def start_redis(workdir: Path) -> tuple[subprocess.Popen, str] | None:
+    """A throwaway Redis on loopback that never writes to disk, if redis-server is installed."""
+    if shutil.which("redis-server") is None:
+        return None
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen(
+        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+         "--appendonly", "no", "--dir", str(workdir)], stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    for _ in range(100):
+        try:
+            redis.Redis.from_url(url).ping()
+            return process, url
+        except redis.ConnectionError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("redis-server did not start")
+
+
+def redis_bytes_per_stream(url: str) -> float:
+    """Redis's own count (MEMORY USAGE) of the bytes one stream's state key takes."""
+    client = redis.Redis.from_url(url)
+    sizes = [client.memory_usage(k) for k in client.scan_iter(match="groomwatch:stream:*")]
+    client.close()
+    return statistics.fmean(sizes) if sizes else float("nan")
+
+
+def scale_out(model: Path, workdir: Path, convs: list[Conversation], url: str, n: int,
+              limit: float, concurrency: int) -> tuple[dict[int, Load], float]:
+    """Streaming with 1, 2 and 4 workers sharing ``url``; also Redis bytes per stream."""
+    loads, per_stream = {}, float("nan")
+    for workers in WORKERS:
+        redis.Redis.from_url(url).flushdb()
+        server, port, key = start_server(model, workdir, "--streams", url, "--workers",
+                                         str(workers), name=f"workers-{workers}")
+        try:
+            requests = stream_requests(convs, key, n)
+            drive(server.pid, port, [requests[:64]], limit)  # warm-up: every worker's model
+            loads[workers] = drive(server.pid, port, [requests[64:][w::concurrency]
+                                                      for w in range(concurrency)], limit)
+            per_stream = redis_bytes_per_stream(url)
+        finally:
+            server.terminate()
+            server.wait()
+    return loads, per_stream
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, help="saved tfidf-lr (default: train one)")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--scale-concurrency", type=int, default=32,
+                        help="connections for the Redis worker runs (each append waits for "
+                             "two Redis round trips, so one connection per worker idles)")
     args = parser.parse_args()
     n_requests, n_stream_messages, limit = (1500, 4000, 20.0) if quick() else (6000, 20000, 60.0)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         model = args.model or train_model(workdir / "model")
+        convs = thirty_message_conversations(300, seed=21)
         server, port, key = start_server(model, workdir)
         try:
-            convs = thirty_message_conversations(300, seed=21)
             bodies = [json.dumps(conversation_to_dict(c)).encode() for c in convs]
             score = [_request("/v1/conversations/score", bodies[i % len(bodies)], key)
                      for i in range(n_requests)]
@@ -177,25 +332,34 @@ def main() -> None:
                                 key) for i in range(n_requests // BATCH)]
             batched = drive(server.pid, port, [batches[w::workers] for w in range(workers)],
                             limit)
-            streams = []
-            for i in range(n_stream_messages):
-                conv = convs[i % 64]
-                message = conv.messages[(i // 64) % MESSAGES]
-                body = json.dumps({"author_id": message.author_id, "text": message.text})
-                streams.append(_request(f"/v1/streams/bench-{i % 64}/messages", body.encode(),
-                                        key))
+            streams = stream_requests(convs, key, n_stream_messages)
             streaming = drive(server.pid, port, [streams[w::workers] for w in range(workers)],
                               limit)
         finally:
             server.terminate()
             server.wait()
-    for name, load in (("scoring", scoring), ("batches", batched), ("streaming", streaming)):
+        redis_server = start_redis(workdir)
+        try:
+            costs = append_cost(model, convs, workdir, redis_server)
+            if redis_server:
+                url = redis_server[1]
+                scaled, redis_per_stream = scale_out(model, workdir, convs, url,
+                                                     n_stream_messages, limit,
+                                                     args.scale_concurrency)
+        finally:
+            if redis_server:
+                redis_server[0].terminate()
+                redis_server[0].wait()
+    loads = [("scoring", scoring), ("batches", batched), ("streaming", streaming)]
+    if redis_server:
+        loads += [(f"streaming, Redis, {n} worker(s)", scaled[n]) for n in WORKERS]
+    for name, load in loads:
         spread = "/".join(f"{load.percentile(p) * 1000:.1f}" for p in (0.5, 0.9, 0.99, 1))
         print(f"{name}: {load.ok} ok in {load.seconds:.1f}s, errors {load.errors}, "
               f"p50/p90/p99/max {spread} ms, mean "
               f"{statistics.fmean(load.latencies) * 1000:.1f} ms; server CPU "
               f"{load.server_cpu_seconds / load.ok * 1000:.2f} ms per request", file=sys.stderr)
-    emit([
+    rows = [
         Row("serving: scored 30-message conversations", scoring.ok / scoring.seconds, "conv/s",
             ">= 300 conv/s"),
         Row("serving: scoring p99 latency", scoring.percentile(0.99) * 1000, "ms", "< 100 ms"),
@@ -208,7 +372,22 @@ def main() -> None:
             scoring.server_cpu_seconds / scoring.ok * 1000, "ms"),
         Row("serving: server CPU per streamed message",
             streaming.server_cpu_seconds / streaming.ok * 1000, "ms"),
-    ])
+        Row("serving: memory per open stream (full window, in-process)",
+            memory_per_stream(convs) / 1024, "KB", "<= 16 KB"),
+    ]
+    rows += [Row(f"serving: CPU of one append / scoring one window ({store} store)", ratio,
+                 "x", "<= 2") for store, ratio in costs.items()]
+    if redis_server:
+        rate = {n: scaled[n].ok / scaled[n].seconds for n in WORKERS}
+        rows += [Row(f"serving: streaming messages, Redis, {n} worker(s)", rate[n], "msg/s")
+                 for n in WORKERS]
+        rows += [Row(f"serving: streaming scale-up, {n} workers / 1 (Redis, one run)",
+                     rate[n] / rate[1], "x") for n in WORKERS[1:]]
+        rows.append(Row("serving: streaming, Redis 1 worker / in-process 1 worker",
+                        rate[1] / (streaming.ok / streaming.seconds), "x"))
+        rows.append(Row("serving: Redis memory per open stream (MEMORY USAGE)",
+                        redis_per_stream / 1024, "KB"))
+    emit(rows)
 
 
 if __name__ == "__main__":
