@@ -48,6 +48,13 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def same_secret(expected: str, given: str) -> bool:
+    """Constant-time comparison that is False, not a TypeError (a 500), when a hostile form
+    field or cookie holds non-ASCII characters."""
+    return hmac.compare_digest(expected.encode("utf-8", "surrogatepass"),
+                               given.encode("utf-8", "surrogatepass"))
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is calling: a reviewer account (``user_id`` set) or an API client (``role='client'``)."""
@@ -192,19 +199,22 @@ class ApiKeyLookup:
 
     def lookup(self, key: str) -> str | None:
         digest = token_hash(key)
-        if self._sqlite is not None:
-            with self._lock:
+        with self._lock:
+            if self._sqlite is not None:
                 row = self._sqlite.execute(
                     "SELECT client FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
                     (digest,)).fetchone()
-            return row[0] if row else None
+                return row[0] if row else None
         with self.db.transaction() as session:
             return session.scalar(select(ApiKey.client).where(ApiKey.key_hash == digest,
                                                               ApiKey.revoked_at.is_(None)))
 
     def close(self) -> None:
-        if self._sqlite is not None:
-            self._sqlite.close()
+        """Close the private connection; later lookups (an app started again) use the pool."""
+        with self._lock:
+            if self._sqlite is not None:
+                self._sqlite.close()
+                self._sqlite = None
 
 
 def session_user(request: Request) -> Principal | None:
@@ -256,7 +266,7 @@ def require(*roles: str):
 
 
 def check_csrf(principal: Principal, submitted: str) -> None:
-    if not principal.csrf_token or not hmac.compare_digest(principal.csrf_token, submitted or ""):
+    if not principal.csrf_token or not same_secret(principal.csrf_token, submitted or ""):
         raise HTTPException(403, "missing or wrong CSRF token; reload the page and try again")
 
 
@@ -336,6 +346,6 @@ def throttle_keys(request: Request, name: str) -> list[str]:
     proved it logged in as that account before."""
     keys = [f"addr:{request.client.host if request.client else 'unknown'}"]
     proof = request.cookies.get(DEVICE_COOKIE, "")
-    if not (proof and hmac.compare_digest(proof, device_proof(name))):
+    if not (proof and same_secret(device_proof(name), proof)):
         keys.append(f"user:{name.strip().lower()[:100]}")
     return keys

@@ -8,7 +8,6 @@ Notices shown on a page come from fixed codes (``NOTICES``), never from text in 
 
 from __future__ import annotations
 
-import hmac
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -31,10 +30,12 @@ from groomwatch.serving.auth import (
     device_proof,
     new_token,
     open_session,
+    same_secret,
     session_user,
     throttle_keys,
 )
 from groomwatch.serving.db import Review, User, utcnow
+from groomwatch.serving.schemas import NO_NUL
 
 UI = Path(__file__).parent / "ui"
 templates = Jinja2Templates(directory=str(UI / "templates"))
@@ -147,10 +148,10 @@ def login_form(request: Request, error: str = "") -> Response:
 
 
 @router.post("/login")
-def login(request: Request, username: str = Form(...), password: str = Form(...),
-          csrf: str = Form("")) -> Response:
+def login(request: Request, username: str = Form(..., max_length=100, pattern=NO_NUL),
+          password: str = Form(...), csrf: str = Form("")) -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not hmac.compare_digest(expected, csrf):
+    if not expected or not same_secret(expected, csrf):
         raise HTTPException(403, "missing or wrong CSRF token; reload the login page")
     settings = request.app.state.settings
     throttle: LoginThrottle = request.app.state.login_throttle
@@ -268,7 +269,8 @@ def review_page(request: Request, review_id: ReviewId) -> Response:
 
 @router.post("/review/{review_id}/decide")
 def decide(request: Request, review_id: ReviewId, outcome: str = Form(...), csrf: str = Form(""),
-           note: str = Form(""), reason_confirm: str = Form(""), reason_dismiss: str = Form(""),
+           note: str = Form("", pattern=NO_NUL), reason_confirm: str = Form(""),
+           reason_dismiss: str = Form(""),
            reason_escalate: str = Form("")) -> Response:
     principal = _user(request, *queue.DECIDING_ROLES)
     check_csrf(principal, csrf)

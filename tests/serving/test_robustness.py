@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import socket
 import sqlite3
 import threading
@@ -24,7 +25,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
 from groomwatch.serving.app import create_app
-from groomwatch.serving.auth import add_api_key
+from groomwatch.serving.auth import DEVICE_COOKIE, LOGIN_CSRF_COOKIE, add_api_key
 from groomwatch.serving.batcher import ScoringBatcher
 from groomwatch.serving.db import Database, Review
 from groomwatch.serving.schemas import MAX_ID_CHARS
@@ -154,6 +155,32 @@ def test_review_ids_no_review_can_have_are_404_everywhere(store_app, login):
             answer = lead.post(f"/review/{review_id}/{action}", follow_redirects=False,
                                data={"csrf": lead.csrf, **form})
             assert answer.status_code == 404, (action, review_id)
+
+
+def test_hostile_form_fields_get_a_4xx_on_every_backend(store_app, api, chat, login):
+    lead = login(store_app, "lena", "lead")
+    browser = TestClient(store_app, base_url="https://testserver")
+    token = re.search(r'name="csrf" value="([^"]+)"', browser.get("/login").text).group(1)
+    form = {"username": "lena", "password": "wrong", "csrf": token}
+    # PostgreSQL cannot store a NUL, and a failed login's name goes into the audit log
+    assert browser.post("/login", data={**form, "username": "lena\x00"}).status_code == 422
+    assert browser.post("/login", data={**form, "username": "n" * 101}).status_code == 422
+    # tokens are compared in constant time, which refused non-ASCII text with a TypeError
+    assert browser.post("/login", data={**form, "csrf": "\u00e9"}).status_code == 403
+    assert lead.post("/logout", data={"csrf": "\u00e9"}).status_code == 403
+    cookie = f"{LOGIN_CSRF_COOKIE}={browser.cookies[LOGIN_CSRF_COOKIE]}; {DEVICE_COOKIE}=\u00e9"
+    answer = browser.post("/login", data=form, follow_redirects=False,
+                          headers={"cookie": cookie.encode()})
+    assert answer.status_code == 303  # back to the login page: a wrong password
+    review_id = api.post("/v1/conversations/score", json=chat(0, True)).json()["results"][0]
+    review_id = review_id["review_id"]
+    lead.post(f"/review/{review_id}/claim", data={"csrf": lead.csrf})
+    decision = {"csrf": lead.csrf, "outcome": "confirm", "reason_confirm": "grooming_pattern"}
+    answer = lead.post(f"/review/{review_id}/decide", data={**decision, "note": "a\x00b"})
+    assert answer.status_code == 422
+    answer = lead.post(f"/review/{review_id}/decide", data={**decision, "note": "ok"},
+                       follow_redirects=False)
+    assert answer.status_code == 303 and _reviews(store_app)[0].status == "confirmed"
 
 
 # --- item 10: one review per conversation -----------------------------------------------------
