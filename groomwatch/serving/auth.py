@@ -81,11 +81,23 @@ def check_password_policy(name: str, password: str) -> None:
                           "several unrelated words (or use --generate-password)")
 
 
+#: ``users.name`` and ``api_keys.client`` are VARCHAR(100).
+MAX_NAME_CHARS = 100
+
+
+def _check_name(kind: str, name: str) -> None:
+    """The same limits on every backend: SQLite would keep an over-long name or a NUL that
+    PostgreSQL refuses with a database error."""
+    if not name.strip():
+        raise ConfigError(f"a {kind} name must not be empty")
+    if len(name) > MAX_NAME_CHARS or "\x00" in name:
+        raise ConfigError(f"a {kind} name has at most {MAX_NAME_CHARS} characters and no NUL")
+
+
 def add_user(db: Database, name: str, role: str, password: str, actor: str = "cli") -> None:
     if role not in ROLES:
         raise ConfigError(f"unknown role {role!r}; choose one of: {', '.join(ROLES)}")
-    if not name.strip():
-        raise ConfigError("a user name must not be empty")
+    _check_name("user", name)
     check_password_policy(name, password)
     try:
         with db.transaction() as session:
@@ -99,8 +111,7 @@ def add_user(db: Database, name: str, role: str, password: str, actor: str = "cl
 
 def add_api_key(db: Database, client: str, actor: str = "cli") -> str:
     """Create a key for ``client`` and return it; only its hash is stored, so show it once."""
-    if not client.strip():
-        raise ConfigError("a client name must not be empty")
+    _check_name("client", client)
     key = "gwk_" + new_token()
     with db.transaction() as session:
         session.add(ApiKey(client=client, key_hash=token_hash(key), created_at=utcnow()))

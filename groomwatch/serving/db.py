@@ -7,6 +7,7 @@ writers queue for the lock instead of failing; PostgreSQL works by URL unchanged
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -185,20 +186,31 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
-    def scrub(self) -> None:
+    def scrub(self) -> bool:
         """After content was deleted: move the WAL into the database file and truncate it.
 
         With ``secure_delete`` the deleted cells are zeroed in the pages written back, and the
-        truncation drops the WAL frames that still held the old text. PostgreSQL keeps dead
-        row versions until VACUUM; that is documented, not handled here.
+        truncation drops the WAL frames that still held the old text. False (and a warning)
+        when readers or writers kept the checkpoint from finishing within the busy timeout:
+        the next scrub or automatic checkpoint finishes the job. PostgreSQL keeps dead row
+        versions until VACUUM; that is documented, not handled here.
         """
         if not self.is_sqlite:
-            return
+            return True
         raw = self.engine.raw_connection()  # no BEGIN: a checkpoint runs outside transactions
+        cursor = raw.cursor()
+        waited = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
         try:
-            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            # a pending TRUNCATE holds off new writers: wait 2 s at most, not the usual 30
+            cursor.execute("PRAGMA busy_timeout=2000")
+            busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
         finally:
+            cursor.execute(f"PRAGMA busy_timeout={int(waited)}")
             raw.close()
+        if busy:
+            logging.getLogger("groomwatch.serving").warning(
+                "WAL checkpoint busy: deleted content stays in the -wal file until the next one")
+        return not busy
 
     def dispose(self) -> None:
         self.engine.dispose()
