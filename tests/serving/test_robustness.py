@@ -24,8 +24,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
+from groomwatch.errors import ConfigError
 from groomwatch.serving.app import create_app
-from groomwatch.serving.auth import DEVICE_COOKIE, LOGIN_CSRF_COOKIE, add_api_key
+from groomwatch.serving.auth import DEVICE_COOKIE, LOGIN_CSRF_COOKIE, add_api_key, add_user
 from groomwatch.serving.batcher import ScoringBatcher
 from groomwatch.serving.db import Database, Review
 from groomwatch.serving.schemas import MAX_ID_CHARS
@@ -138,6 +139,16 @@ def test_stream_ids_have_the_conversation_id_limits(store_app, api, chat):
     assert all(a.status_code == 200 for a in answers)
     assert any(a.json()["warned"] for a in answers)
     assert [r.conversation_id for r in _reviews(store_app)] == ["s" * MAX_ID_CHARS]
+
+
+@pytest.mark.parametrize("name", ["c" * 101, "c\x00d"])
+def test_client_and_account_names_have_the_same_limits_on_every_backend(store_app, name):
+    db = store_app.state.db
+    with pytest.raises(ConfigError, match="at most 100 characters and no NUL"):
+        add_api_key(db, name)
+    with pytest.raises(ConfigError, match="at most 100 characters and no NUL"):
+        add_user(db, name, "reviewer", "correct horse battery staple")
+    assert add_api_key(db, "c" * 100)  # the longest name fits every backend's column
 
 
 # --- item 9: IDs that cannot name a review are 404 --------------------------------------------
