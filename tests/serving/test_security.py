@@ -511,3 +511,31 @@ def test_the_report_export_is_a_post(app, login):
     assert lead.post("/v1/reports").json() == []
     (entry,) = _actions(app, "export")
     assert entry.actor == "lena" and json.loads(json.dumps(entry.detail)) == {"count": 0}
+
+
+def test_a_database_from_before_migration_0002_upgrades_with_its_rows(tmp_path, capsys):
+    from alembic import command
+
+    from groomwatch.serving.migrations import alembic_config, upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    db = Database(url)
+    command.upgrade(alembic_config(db), "0001")
+    with db.engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (name, role, password_hash, created_at) "
+                                "VALUES ('rita', 'lead', 'x', '2026-01-01 00:00:00')"))
+        connection.execute(text("INSERT INTO api_keys (client, key_hash, created_at) "
+                                "VALUES ('p', 'h', '2026-01-01 00:00:00')"))
+    upgrade(db)
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT name, disabled_at FROM users")).one() == \
+            ("rita", None)
+        assert connection.execute(text("SELECT revoked_at FROM api_keys")).scalar() is None
+    assert main(["users", "disable", "rita", "--db", url]) == 0
+    assert main(["audit", "verify", "--db", url]) == 0
+    assert "intact: 1 entries" in capsys.readouterr().out
+
+
+def test_a_malformed_expected_head_is_a_clear_error(app, db_url, capsys):
+    assert main(["audit", "verify", "--db", db_url, "--expect-head", "7"]) == 2
+    assert "SEQ:HASH" in capsys.readouterr().err
