@@ -2,7 +2,8 @@
 
 Grouping keeps every conversation of one offender in one split, so a model is never tested on
 an offender it was trained on (offender leakage inflates scores). Conversations linked through
-a shared offender form one group; a conversation without an offender is its own group. Groups
+a shared offender form one group, and so do the windows cut from one conversation; any other
+conversation is its own group. Groups
 are placed greedily, largest first, into the split where they least raise the chi-square
 distance between the split's label counts and its target share of each label, which keeps each
 split's size and label balance close to the targets.
@@ -44,13 +45,23 @@ def offender_groups(conversations: Iterable[Conversation]) -> list[str]:
     """One group key per conversation: conversations sharing any offender share the key.
 
     The synthetic generator reuses an offender persona's ``author_id`` across conversations,
-    so this also groups its conversations by persona.
+    so this also groups its conversations by persona. Windows (``groomwatch data window``) of
+    one conversation share its key too, so its talk never sits on both sides of a split.
     """
-    return group_keys((c.conversation_id, c.offender_ids) for c in conversations)
+    return group_keys((source_id(c), c.offender_ids) for c in conversations)
+
+
+def source_id(conv: Conversation) -> str:
+    """The ID of the conversation a record was cut from: itself, or a window's source."""
+    window = conv.meta.get("window")
+    if isinstance(window, dict) and isinstance(window.get("of"), str):
+        return window["of"]
+    return conv.conversation_id
 
 
 def group_keys(items: Iterable[tuple[str, Sequence[str]]]) -> list[str]:
-    """Group keys from ``(conversation_id, offender author ids)`` pairs (union-find)."""
+    """Group keys from ``(conversation_id, offender author ids)`` pairs (union-find): items
+    with the same conversation ID or a shared offender share a key."""
     parent: dict[str, str] = {}
 
     def root(key: str) -> str:
@@ -61,10 +72,9 @@ def group_keys(items: Iterable[tuple[str, Sequence[str]]]) -> list[str]:
 
     keys = []
     for conversation_id, offender_ids in items:
-        offenders = [f"offender:{a}" for a in offender_ids]
-        key = offenders[0] if offenders else f"conversation:{conversation_id}"
-        for other in offenders[1:]:
-            parent[root(other)] = root(key)
+        key = f"conversation:{conversation_id}"
+        for offender in offender_ids:
+            parent[root(f"offender:{offender}")] = root(key)
         keys.append(key)
     return [root(k) for k in keys]
 
@@ -143,7 +153,7 @@ def split_files(
         raise InputError(f"{', '.join(repeated)}: given more than once as --in")
     if cap is not None and cap < 1:
         raise ConfigError(f"--cap must be at least 1 conversation, not {cap}")
-    index: list[tuple[str, int | None, list[str]]] = []
+    index: list[tuple[str, int | None, list[str], str]] = []
     origin: dict[str, Path] = {}
     chosen: list[set[str]] = []
     for number, source in enumerate(sources):
@@ -153,9 +163,9 @@ def split_files(
         chosen.append(set(ids))
     kept = set().union(*chosen)
     index = [entry for entry in index if entry[0] in kept]
-    groups = group_keys((conv_id, offenders) for conv_id, _, offenders in index)
-    names = assign_splits(groups, [label for _, label, _ in index], ratios, seed)
-    split_of = {conv_id: name for (conv_id, _, _), name in zip(index, names, strict=True)}
+    groups = group_keys((source, offenders) for _, _, offenders, source in index)
+    names = assign_splits(groups, [entry[1] for entry in index], ratios, seed)
+    split_of = {entry[0]: name for entry, name in zip(index, names, strict=True)}
     return {
         name: write_conversations(
             directory / f"{name}.jsonl",
@@ -171,9 +181,9 @@ def split_files(
 
 
 def _index_file(
-    source: Path, origin: dict[str, Path], index: list[tuple[str, int | None, list[str]]]
+    source: Path, origin: dict[str, Path], index: list[tuple[str, int | None, list[str], str]]
 ) -> list[str]:
-    """Add one input's (id, label, offenders) to ``index``; returns its IDs in file order."""
+    """Add one input's (id, label, offenders, source id) to ``index``; returns its IDs."""
     ids = []
     for conv in read_conversations(source):
         conv_id = conv.conversation_id
@@ -184,7 +194,7 @@ def _index_file(
                 f"conversation_id {conv_id!r} appears in both {origin[conv_id]} and {source}"
             )
         origin[conv_id] = source
-        index.append((conv_id, conv.label, conv.offender_ids))
+        index.append((conv_id, conv.label, conv.offender_ids, source_id(conv)))
         ids.append(conv_id)
     return ids
 

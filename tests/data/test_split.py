@@ -183,3 +183,18 @@ def test_duplicate_ids_across_inputs_name_both_files(tmp_path: Path, cli) -> Non
     assert f"{convs[30].conversation_id!r} appears in both {tmp_path / 'a.jsonl'} and " \
         f"{tmp_path / 'b.jsonl'}" in err
     assert not (tmp_path / "mix").exists()
+
+
+def test_windows_of_one_conversation_stay_in_one_split() -> None:
+    from groomwatch.data.window import windows
+
+    long_chats = [conversation(f"n{i}", 0, None) for i in range(60)]
+    for chat in long_chats:
+        chat.messages = chat.messages * 4
+    cut = [w for chat in long_chats for w in windows(chat, 2, by="author")]
+    splits = split_conversations(cut, seed=1)
+    home: dict[str, str] = {}
+    for name, members in splits.items():
+        for window in members:
+            assert home.setdefault(window.meta["window"]["of"], name) == name
+    assert len(home) == 60 and len(set(home.values())) == 3
