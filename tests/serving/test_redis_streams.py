@@ -17,6 +17,7 @@ import redis
 from fastapi.testclient import TestClient
 
 from groomwatch.models.early_warning import EarlyWarning
+from groomwatch.serving import counters
 from groomwatch.serving.app import create_app
 from groomwatch.serving.auth import add_api_key
 from groomwatch.serving.db import Review
@@ -78,7 +79,7 @@ def _reviews(app) -> list[Review]:
 def test_redis_streams_warn_like_the_in_process_store_and_offline_rule(
         settings, redis_settings, detector, chat, records):
     messages = _messages(chat, grooming=True)
-    local_app, local = _worker(settings, detector)
+    _, local = _worker(settings, detector)
     with local:
         expected = _push(local, "live", messages)
     shared_app, shared = _worker(replace(redis_settings, db_url=settings.db_url + "-2"),
@@ -121,7 +122,7 @@ def test_two_workers_appending_at_once_give_one_window_and_one_warning(
             (m["author_id"], m["text"]) for m in messages)
         assert kept["n"] == 40
         # replaying the order the store applied gives the same scores and the same warning
-        replay_app, replay = _worker(replace(redis_settings, streams_url="",
+        _, replay = _worker(replace(redis_settings, streams_url="",
                                              db_url=redis_settings.db_url + "-replay"),
                                      detector)
         with replay:
@@ -134,10 +135,13 @@ def test_two_workers_appending_at_once_give_one_window_and_one_warning(
     reviews = _reviews(app_a)
     assert len(reviews) == 1 and reviews[0][1] == "stream"  # one warning, queued once
     assert {a["review_id"] for a in answers if a["review_id"]} == {reviews[0][0]}
+    with app_a.state.db.transaction() as session:  # each worker added its counts at shutdown
+        totals = counters.read_all(session)
+    assert totals[counters.STREAM_MESSAGES] == 40 and totals[counters.STREAM_WARNINGS] == 1
 
 
 def test_windows_expire_by_redis_ttl(redis_settings, detector, chat, redis_client):
-    app, client = _worker(replace(redis_settings, stream_ttl_seconds=0.3), detector)
+    _, client = _worker(replace(redis_settings, stream_ttl_seconds=0.3), detector)
     with client:
         _push(client, "short", _messages(chat, grooming=False, n=3))
         stream_key = RedisStreamStore.keys(("provider", "short"))[0][0]
@@ -150,7 +154,7 @@ def test_windows_expire_by_redis_ttl(redis_settings, detector, chat, redis_clien
 
 def test_delete_leaves_no_text_in_redis(redis_settings, detector, chat, redis_client,
                                         secret_word):
-    app, client = _worker(redis_settings, detector)
+    _, client = _worker(redis_settings, detector)
     with client:
         _push(client, "private", _messages(chat, grooming=False, n=12))
         assert secret_word.encode() in _everything(redis_client)
@@ -177,7 +181,7 @@ def _everything(client: redis.Redis) -> bytes:
 
 def test_a_dead_appenders_lock_delays_the_stream_only_until_its_timeout(
         redis_settings, detector, chat, redis_client):
-    app, client = _worker(replace(redis_settings, stream_lock_seconds=0.4), detector)
+    _, client = _worker(replace(redis_settings, stream_lock_seconds=0.4), detector)
     messages = _messages(chat, grooming=False, n=4)
     with client:
         _push(client, "orphan", messages[:2])
