@@ -266,3 +266,22 @@ def launch(model_dir: Path, tmp_path: Path) -> Iterator:
     for server in started:
         server.process.kill()
         server.process.wait()
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """The URL of a throwaway Redis (``GROOMWATCH_TEST_REDIS_URL``, set by ``.ci/run``),
+    emptied before and after the test; skips the test when none is set."""
+    import os
+
+    import redis
+
+    url = os.environ.get("GROOMWATCH_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("GROOMWATCH_TEST_REDIS_URL is not set: run .ci/run, or start "
+                    "redis-server --save '' --appendonly no and set it to its URL")
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()

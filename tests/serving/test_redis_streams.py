@@ -1,13 +1,12 @@
 """Stream state in a real Redis: shared by workers, atomic per stream, expiring, minimised.
 
 Needs ``GROOMWATCH_TEST_REDIS_URL`` (``.ci/run`` starts a throwaway, non-persisting
-``redis-server`` and sets it); without it these tests are skipped. Each test empties that
-Redis database first.
+``redis-server`` and sets it); without it these tests are skipped (the ``redis_url`` fixture).
+Each test empties that Redis database first.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import replace
@@ -28,24 +27,17 @@ from groomwatch.serving.stream_store_redis import (
     state_of,
 )
 
-REDIS_URL = os.environ.get("GROOMWATCH_TEST_REDIS_URL")
-pytestmark = pytest.mark.skipif(
-    not REDIS_URL, reason="GROOMWATCH_TEST_REDIS_URL is not set: run .ci/run, or start "
-                          "redis-server --save '' --appendonly no and set it to its URL")
-
 
 @pytest.fixture
-def redis_client():
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
+def redis_client(redis_url: str):
+    client = redis.Redis.from_url(redis_url)
     yield client
-    client.flushdb()
     client.close()
 
 
 @pytest.fixture
-def redis_settings(settings, redis_client):
-    return replace(settings, streams_url=REDIS_URL)
+def redis_settings(settings, redis_url, redis_client):
+    return replace(settings, streams_url=redis_url)
 
 
 def _worker(settings, detector, client_name: str = "provider"):

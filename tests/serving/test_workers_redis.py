@@ -1,11 +1,11 @@
 """Several real server processes on one Redis: the same warnings as one process.
 
-Needs ``GROOMWATCH_TEST_REDIS_URL`` (``.ci/run`` starts a throwaway ``redis-server``).
+Needs ``GROOMWATCH_TEST_REDIS_URL`` (``.ci/run`` starts a throwaway ``redis-server``); the
+``redis_url`` fixture skips without it.
 """
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -13,23 +13,8 @@ import sys
 import httpx
 import psutil
 import pytest
-import redis
 
 from groomwatch.serving.db import Database, Review
-
-REDIS_URL = os.environ.get("GROOMWATCH_TEST_REDIS_URL")
-needs_redis = pytest.mark.skipif(
-    not REDIS_URL, reason="GROOMWATCH_TEST_REDIS_URL is not set: run .ci/run, or start "
-                          "redis-server --save '' --appendonly no and set it to its URL")
-
-
-@pytest.fixture
-def redis_url():
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
-    yield REDIS_URL
-    client.flushdb()
-    client.close()
 
 
 def _messages(chat, index: int, grooming: bool) -> list[dict]:
@@ -76,7 +61,6 @@ def _stop(server) -> None:
                 child.kill()
 
 
-@needs_redis
 def test_four_workers_on_redis_warn_like_one_process_even_when_one_is_killed(
         launch, redis_url, chat, client, app):
     chats = {f"c{i}": _messages(chat, i, grooming=i % 2 == 0) for i in range(4)}
