@@ -1,18 +1,22 @@
-"""Lossless conversion between conversation records and Hugging Face ``datasets`` / Parquet rows.
+"""Lossless conversion between conversation records and Hugging Face ``datasets`` / Parquet rows,
+and Parquet files of records (``groomwatch.data.io`` picks this format by file extension).
 
 Arrow needs a fixed schema, so the free-form parts (``meta`` and unknown keys at each level)
-travel as JSON strings; everything else is a typed, nested column.
+travel as JSON strings; everything else is a typed, nested column. A row is validated by the
+same ``conversation_from_dict`` as a JSON Lines record.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from groomwatch.data.record import Conversation, conversation_from_dict
+from groomwatch.data.atomic import atomic_output
+from groomwatch.data.record import Conversation, RecordError, conversation_from_dict
+from groomwatch.errors import InputError
 
 if TYPE_CHECKING:
     import datasets
@@ -117,8 +121,6 @@ def write_parquet(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from groomwatch.data.io import atomic_output
-
     schema = features().arrow_schema
     count = 0
     with atomic_output(path, "wb") as handle, pq.ParquetWriter(handle, schema) as writer:
@@ -129,3 +131,23 @@ def write_parquet(
             )
             count += len(batch)
     return count
+
+
+def read_parquet(path: Path) -> Iterator[Conversation]:
+    """Validated records of a Parquet file, streamed in row batches."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
+    row_number = 0
+    for batch in table.iter_batches(batch_size=1024):
+        for row in batch.to_pylist():
+            row_number += 1
+            try:
+                yield row_to_conversation(row)
+            except (RecordError, KeyError, TypeError, ValueError) as exc:
+                raise InputError(f"{path}: row {row_number}: {exc}") from None
+    if row_number == 0:
+        raise InputError(f"{path}: holds no conversation records")
