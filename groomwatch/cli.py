@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
 #: First-generation threshold of the cyclic garbage collector for a ``groomwatch`` process.
 #: Commands hold batches of records: hundreds of thousands of small acyclic objects that
 #: reference counting frees. At Python's default (700 allocations) the collector rescans them
-#: all the time: a quarter of ``groomwatch score``'s CPU time with tfidf-lr (issue 16).
+#: all the time: about a fifth of ``groomwatch score``'s CPU time with tfidf-lr (issue 16).
 GC_THRESHOLD = 10_000
 
 
