@@ -191,8 +191,12 @@ def _bearer(request: Request) -> str | None:
 
 class ApiKeyLookup:
     """Key hash -> client, read from the database on every request so a revoked key fails on
-    the next one. On SQLite the read runs inline on a private read-only connection (a primary
-    key lookup, ~10 us; WAL readers never wait for writers); elsewhere in the thread pool."""
+    the next one (there is no cache to outlive a revocation). On SQLite the read runs on the
+    event loop through a private read-only connection (a primary key lookup, ~10 us; WAL
+    readers do not wait for writers) and gives up after 50 ms if a lock holds it anyway;
+    elsewhere, and after giving up, ``lookup`` runs in the thread pool."""
+
+    QUERY = "SELECT client FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL"
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -200,24 +204,26 @@ class ApiKeyLookup:
         self._sqlite: sqlite3.Connection | None = None
         path = db.engine.url.database if db.is_sqlite else None
         if path and path != ":memory:":
-            self._sqlite = sqlite3.connect(path, timeout=1.0, check_same_thread=False,
+            self._sqlite = sqlite3.connect(path, timeout=0.05, check_same_thread=False,
                                            isolation_level=None)
             self._sqlite.execute("PRAGMA query_only=ON")
 
-    @property
-    def inline(self) -> bool:
-        return self._sqlite is not None
+    def inline(self, key: str) -> tuple[bool, str | None]:
+        """``(True, client or None)`` if the private connection answered at once, else
+        ``(False, None)``: then ask ``lookup`` in a worker thread."""
+        with self._lock:
+            if self._sqlite is None:
+                return False, None
+            try:
+                row = self._sqlite.execute(self.QUERY, (token_hash(key),)).fetchone()
+            except sqlite3.OperationalError:  # locked: never hold the event loop longer
+                return False, None
+        return True, row[0] if row else None
 
     def lookup(self, key: str) -> str | None:
-        digest = token_hash(key)
-        with self._lock:
-            if self._sqlite is not None:
-                row = self._sqlite.execute(
-                    "SELECT client FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
-                    (digest,)).fetchone()
-                return row[0] if row else None
+        """The same answer through the connection pool (blocking: call it in a thread)."""
         with self.db.transaction() as session:
-            return session.scalar(select(ApiKey.client).where(ApiKey.key_hash == digest,
+            return session.scalar(select(ApiKey.client).where(ApiKey.key_hash == token_hash(key),
                                                               ApiKey.revoked_at.is_(None)))
 
     def close(self) -> None:
@@ -252,7 +258,9 @@ async def authenticate(request: Request, roles: tuple[str, ...]) -> Principal:
     key = _bearer(request)
     if key:
         keys: ApiKeyLookup = request.app.state.api_keys
-        client = keys.lookup(key) if keys.inline else await run_in_threadpool(keys.lookup, key)
+        answered, client = keys.inline(key)
+        if not answered:
+            client = await run_in_threadpool(keys.lookup, key)
         if client is None:
             raise HTTPException(401, "unknown API key")
         principal = Principal(name=client, role="client")

@@ -539,3 +539,29 @@ def test_a_database_from_before_migration_0002_upgrades_with_its_rows(tmp_path, 
 def test_a_malformed_expected_head_is_a_clear_error(app, db_url, capsys):
     assert main(["audit", "verify", "--db", db_url, "--expect-head", "7"]) == 2
     assert "SEQ:HASH" in capsys.readouterr().err
+
+
+def test_a_locked_key_lookup_gives_up_at_once_and_asks_the_pool(app, client, api_key, tmp_path):
+    import sqlite3
+    import time
+
+    keys = app.state.api_keys
+    assert keys.inline(api_key) == (True, "provider-a")
+    assert keys.inline("gwk_unknown") == (True, None)
+    # WAL readers practically never wait, so lock a rollback-journal file in its place
+    locked = tmp_path / "locked.db"
+    holder = sqlite3.connect(locked, isolation_level=None)
+    holder.execute("CREATE TABLE api_keys (client TEXT, key_hash TEXT, revoked_at TEXT)")
+    holder.execute("BEGIN EXCLUSIVE")
+    keys._sqlite.close()
+    keys._sqlite = sqlite3.connect(locked, timeout=0.05, check_same_thread=False,
+                                   isolation_level=None)
+    try:
+        start = time.perf_counter()
+        assert keys.inline(api_key) == (False, None)
+        assert time.perf_counter() - start < 1.0  # gave up after ~50 ms, not 30 s
+        answer = client.post("/v1/streams/s1/messages", json={"author_id": "a", "text": "hi"})
+        assert answer.status_code == 200  # answered by the pool in a worker thread
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
