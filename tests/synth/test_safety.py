@@ -7,8 +7,8 @@ import random
 import pytest
 
 from groomwatch.data.record import Conversation
-from groomwatch.data.synth import SynthConfig, iter_conversations
-from groomwatch.data.synth.grammar import LANGUAGES, MOVES, load_grammar
+from groomwatch.data.synth import SynthConfig, generate, iter_conversations
+from groomwatch.data.synth.grammar import LANGUAGES, MOVES, REDACTION_TOKEN, load_grammar
 from groomwatch.data.synth.safety import noise_created_blocked_word
 
 from .explicit_terms import WORDS, find_explicit
@@ -63,13 +63,21 @@ def test_grammar_expansions_hold_no_explicit_terms():
                 assert not find_explicit(text, language), (language, move, text)
 
 
-def test_sexual_stage_moves_use_redaction_tokens():
+def test_no_redaction_tokens_by_default(corpus: list[Conversation]):
+    """Real chat holds no placeholders, so by default the training data holds none either."""
+    texts = [m.text for c in corpus for m in c.messages]
+    assert not [t for t in texts if REDACTION_TOKEN.search(t)]
     rng = random.Random(6)
     for language in LANGUAGES:
         grammar = load_grammar(language)
-        for move in ("g_sexual", "g_photo", "intimate"):
+        for move in ("g_sexual", "g_photo", "intimate", "send_photo"):
             for _ in range(50):
-                assert "[" in grammar.expand(move, rng, {"SELF": "30", "OTHER": "30"})
+                assert not REDACTION_TOKEN.search(grammar.expand(move, rng, {"SELF": "30"}))
+
+
+def test_redaction_tokens_are_an_option():
+    convs = generate(SynthConfig(n=300, prevalence=0.3, seed=5, redaction_tokens=True))
+    assert any(REDACTION_TOKEN.search(m.text) for c in convs for m in c.messages)
 
 
 @pytest.mark.slow

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from groomwatch.data.synth import personas
 from groomwatch.data.synth.chat import (
+    LOOKALIKE_SHARE,
     OPENING_MOVES,
     Turn,
     closing,
@@ -37,6 +38,8 @@ class Scenario:
     name: str
     cast: Callable[[random.Random], tuple[Persona, Persona]]
     beats: tuple[Beat, ...]
+    #: bounds of the share of turns spent on the beats rather than small talk
+    share: tuple[float, float] = LOOKALIKE_SHARE
 
 
 def _parent(rng: random.Random) -> tuple[Persona, Persona]:
@@ -78,7 +81,6 @@ _CARE = (
     (0, "parent_plan", ("agree", "tell", "unsure", "react", "c_hesitant")),
     (0, "permission_slip", ("send_photo", "agree", "unsure")),
     (0, "surprise", ("agree", "c_open", "react")),
-    (0, "keep_quiet", _ACK),
     (0, "pickup", ("agree", "thanks", "c_open")),
     (0, "proud", ("thanks",)),
     (0, "mature", ("thanks", "react")),
@@ -86,7 +88,6 @@ _CARE = (
     (0, "delete_it", ("agree", "refuse", "c_hesitant")),
     (0, "ask_photo", ("send_photo", "refuse", "unsure")),
     (0, "ask_where", ("say_where",)),
-    (1, "ask_photo", ("send_photo", "unsure")),
 )
 
 SCENARIOS: dict[str, Scenario] = {
@@ -141,6 +142,9 @@ SCENARIOS: dict[str, Scenario] = {
                 (0, "pickup", ("agree", "thanks")),
                 (1, "delete_it", ("agree", "react")),
                 (0, "adult_ask", ("adult_tell", "tell")),
+                (0, "g_photo", ("send_photo", "refuse", "flirt")),
+                (0, "g_private", ("agree", "unsure")),
+                (1, "ask_age", ("say_age",)),
             ),
         ),
         Scenario(
@@ -182,7 +186,6 @@ SCENARIOS: dict[str, Scenario] = {
             (
                 (0, "ask_photo", ("send_photo", "unsure")),
                 (1, "send_photo", ("react", "compliment")),
-                (0, "keep_quiet", _ACK),
                 (1, "delete_it", ("agree", "react", "refuse")),
                 (0, "compliment", ("thanks", "react")),
                 (0, "arrange_meet", ("agree", "unsure")),
@@ -196,7 +199,6 @@ SCENARIOS: dict[str, Scenario] = {
             (
                 (0, "support_ask", ("support_answer",)),
                 (0, "support_info", ("thanks", "agree")),
-                (0, "ask_photo", ("send_photo",)),
                 (1, "unsure", ("support_info",)),
             ),
         ),
@@ -248,6 +250,24 @@ SCENARIOS: dict[str, Scenario] = {
             ),
         ),
         Scenario(
+            "chat_room",
+            _strangers,
+            (
+                (0, "room_chat", ("room_chat", "react", "hello")),
+                (1, "room_chat", ("room_chat", "react")),
+                (0, "room_chat", ("room_chat", "react", "banter")),
+                (1, "room_chat", ("room_chat", "hello", "flirt")),
+                (0, "ask_age", ("say_age", "room_chat")),
+                (0, "ask_where", ("say_where", "room_chat")),
+                (0, "flirt", ("react", "room_chat", "flirt")),
+                (0, "g_photo", ("refuse", "room_chat", "send_photo")),
+                (0, "move_app", ("agree", "refuse", "room_chat")),
+                (1, "banter", ("room_chat", "react")),
+            ),
+            # a public room is mostly its own chatter: the room lines are the scenario
+            share=(0.6, 0.9),
+        ),
+        Scenario(
             "chitchat",
             _anyone,
             (
@@ -269,7 +289,7 @@ def benign_script(rng: random.Random, scenario: Scenario, n: int) -> list[Turn]:
     start = opening(rng, first)
     start, end = edges(start, closing(rng, rng.randrange(2)), n)
     target = max(2, n - len(start) - len(end))
-    share = move_share(rng) if scenario.beats else 0.0
+    share = move_share(rng, scenario.share) if scenario.beats else 0.0
     style = reply_style(rng)
     middle: list[Turn] = []
     while len(middle) < target:

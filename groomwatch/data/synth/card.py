@@ -22,6 +22,7 @@ from groomwatch.data.synth.audit import (
     AuditResult,
 )
 from groomwatch.data.synth.config import SynthConfig
+from groomwatch.data.synth.cues import CUES, REAL_RATES, conversation_cue_rates
 
 _PERCENTILES = (5, 25, 50, 75, 95, 99)
 
@@ -156,6 +157,27 @@ conversation):
 {words}"""
 
 
+def _cue_section(convs: Sequence[Conversation], languages: Sequence[str]) -> str:
+    """Per-message cue rates by class and language, beside the rates of the real corpora."""
+    header = ["messages of", *CUES]
+    rows: list[list[object]] = []
+    for language in languages:
+        for label, name in ((1, "grooming"), (0, "benign")):
+            rates = conversation_cue_rates(convs, label, language)
+            rows.append([f"synthetic {name} ({language})", *(f"{rates[c]:.2%}" for c in CUES)])
+    for corpus, rates in REAL_RATES.items():
+        rows.append([f"real {corpus} (en)", *(f"{rates[c]:.2%}" for c in CUES)])
+    return (
+        "Share of messages showing each cue (`groomwatch.data.synth.cues`: age/ASL questions, "
+        "school, alone or parents home, location, secrecy, private channel, photo or webcam, "
+        "looks or maturity, gifts, meeting). The real rows are measured on the real English "
+        "corpora (rates only): Perverted-Justice offenders and their decoys, NPS Chat rooms, "
+        "BYU Chit-Chat. Synthetic chats are denser in cues than real logs, which run for "
+        "hundreds of lines; what matters is that grooming shows each cue more often than "
+        "benign chat, as the offenders do.\n\n" + _table(header, rows)
+    )
+
+
 def render_card(
     config: SynthConfig,
     splits: dict[str, list[Conversation]],
@@ -171,9 +193,10 @@ Synthetic, **non-explicit** chat conversations for training and testing grooming
 grooming conversations between an adult offender persona and a child persona (age 10–16), and
 benign conversations — most of them hard look-alikes (consenting adults flirting, parents,
 relatives and coaches organising a child's day, teenagers flirting, gaming banter, friends sharing
-photos, customer support) plus ordinary chit-chat. No sexual content is generated in any
-language: where it would occur, redaction tokens such as `[SEXUAL_CONTENT]` and
-`[PHOTO_REQUEST_EXPLICIT]` stand in its place.
+photos, customer support, public chat rooms) plus ordinary chit-chat. No sexual content is
+generated in any language: the sexual stage is written in non-explicit steering language (a
+lexicon scan finds no explicit term). Redaction tokens such as `[IMAGE]` appear only when the
+config sets `redaction_tokens: true`.
 
 Every message carries `grooming` (1 for an offender's grooming move) and, in grooming
 conversations, `stage`. Participants carry `role`, `offender` and `age`. Splits are grouped by
@@ -207,6 +230,10 @@ Generated with seed {config.seed}; the same seed and config reproduce these file
 
 {_count_table(everything, "strategy", "strategy")}
 
+## Cue rates
+
+{_cue_section(everything, config.languages)}
+
 ## Shortcut audit
 
 {_audit_section(audit)}
@@ -215,9 +242,9 @@ Generated with seed {config.seed}; the same seed and config reproduce these file
 
 The conversations come from phrase grammars, not from real offenders or children; they model
 the published stages and strategies of grooming but not the full variety of real chat. Models
-trained on them must be validated on real data before any use. Redaction tokens do not occur
-in real chat, so a model may lean on them; the tokens also occur in benign adult conversations
-to limit that.
+trained on them must be validated on real data before any use (`benchmarks/real_transfer.py`).
+The cue patterns are coarse and, outside English, are the English ones applied to another
+language, so non-English cue rates are not comparable.
 
 ## Config
 

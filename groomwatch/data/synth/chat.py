@@ -32,12 +32,23 @@ def pick(rng: random.Random, options: Sequence[T]) -> T:
 OPENING_MOVES = 2
 
 
-def move_share(rng: random.Random) -> float:
+#: the share of turns a script spends on its scenario rather than small talk, drawn uniformly
+#: per conversation. Offenders keep coming back to their agenda; look-alike chats touch their
+#: topic (a pick-up, a photo, a date) among more everyday talk. That is what the real logs show:
+#: each grooming cue comes up more often in offender lines than in real benign chat
+#: (``cues.REAL_RATES``), so a look-alike must not carry a cue more densely than grooming does.
+GROOMING_SHARE = (0.6, 0.9)
+LOOKALIKE_SHARE = (0.3, 0.65)
+
+
+def move_share(rng: random.Random, bounds: tuple[float, float]) -> float:
     """Share of turns spent on the scenario rather than small talk, drawn per conversation."""
-    return rng.uniform(0.45, 0.85)
+    return rng.uniform(*bounds)
 
 
 REPLY_KINDS = ("open", "hesitant", "resistant", "change")
+#: answer moves that are the only fitting open reply to their question (an age to "how old r u")
+ANSWERS = frozenset(("say_age", "say_school", "say_where", "say_home", "support_answer"))
 
 
 #: how likely each of REPLY_KINDS is for one person, as cumulative weights
@@ -61,8 +72,9 @@ def styled_reply(
     """The kind of an answer and its move; ``fitting`` are open answers that suit the question."""
     kind = REPLY_KINDS[min(bisect(style, rng.random() * style[-1]), len(REPLY_KINDS) - 1)]
     if kind == "open":
-        # a plain "ok", "yeah", "nice" fits almost any question, in any kind of chat
-        generic = not fitting or rng.random() < 0.3
+        # a plain "ok", "yeah", "nice" fits most remarks, in any kind of chat, but a question
+        # such as "how old r u" gets its answer
+        generic = not fitting or (fitting[0] not in ANSWERS and rng.random() < 0.3)
         return kind, pick(rng, ("c_open", "agree", "react") if generic else fitting)
     if kind == "hesitant":
         return kind, pick(rng, ("c_hesitant", "unsure"))
@@ -71,8 +83,16 @@ def styled_reply(
     return kind, "change_subject"
 
 
+#: share of chats that pick up an earlier session ("hey u there"), and of small-talk exchanges
+#: that restart one after a break of days; the same in every kind of chat
+RESTART_OPENING = 0.2
+RESTART_TALK = 0.04
+
+
 def opening(rng: random.Random, first: int) -> list[Turn]:
     other = 1 - first
+    if rng.random() < RESTART_OPENING:
+        return [Turn(first, "restart"), Turn(other, pick(rng, ("hello", "fine", "react")))]
     turns = [Turn(first, "hello")]
     roll = rng.random()
     if roll < 0.5:
@@ -89,6 +109,9 @@ def _statement(rng: random.Random) -> str:
 def small_talk(rng: random.Random, first: int, stage: str | None = None) -> list[Turn]:
     """One short exchange about everyday things."""
     other = 1 - first
+    if rng.random() < RESTART_TALK:  # a new session, days later
+        answer = pick(rng, ("hello", "fine", "react", "tell"))
+        return [Turn(first, "restart", 0, stage), Turn(other, answer, 0, stage)]
     roll = rng.random()
     if roll < 0.4:
         turns = [Turn(first, "ask", 0, stage), Turn(other, _statement(rng), 0, stage)]

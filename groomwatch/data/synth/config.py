@@ -31,6 +31,7 @@ SCENARIOS = (
     "drifting_chat",
     "adults_chatting",
     "chitchat",
+    "chat_room",
 )
 
 
@@ -40,13 +41,13 @@ class NoiseConfig:
 
     typos: float = 0.03
     leet: float = 0.02
-    emoji: float = 0.3
+    emoji: float = 0.1
     casing: float = 0.4
     spacing: float = 0.02
     repeats: float = 0.04
-    abbreviations: float = 0.6
+    abbreviations: float = 0.9
     #: share of a writer's messages that run on with a remark about something everyday
-    run_on: float = 0.4
+    run_on: float = 0.15
     #: share of writers who start messages with a capital letter and end them with a full stop
     tidy_writers: float = 0.3
 
@@ -86,9 +87,13 @@ class SynthConfig:
             "drifting_chat": 1.5,
             "adults_chatting": 3.0,
             "chitchat": 4.0,
+            "chat_room": 2.0,
         }
     )
     noise: NoiseConfig = field(default_factory=NoiseConfig)
+    #: keep redaction placeholders such as ``[IMAGE]`` or ``[ADDRESS]`` in the text; off by
+    #: default because real chat has none and a detector would learn them as grooming words
+    redaction_tokens: bool = False
 
     def __post_init__(self) -> None:
         self.validate()
@@ -101,6 +106,10 @@ class SynthConfig:
         for name in _NUMBERS:
             if not _is_number(getattr(self, name)):
                 raise ConfigError(f"{name} must be a number, not {getattr(self, name)!r}")
+        if not isinstance(self.redaction_tokens, bool):
+            raise ConfigError(
+                f"redaction_tokens must be true or false, not {self.redaction_tokens!r}"
+            )
         if not isinstance(self.languages, list) or not isinstance(self.split, list):
             raise ConfigError("languages and split must be lists")
         if not all(_is_number(s) for s in self.split):

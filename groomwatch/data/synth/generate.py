@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -17,13 +17,15 @@ from groomwatch.data.record import Conversation, Message
 from groomwatch.data.synth import personas, surface
 from groomwatch.data.synth.benign import SCENARIOS, benign_script
 from groomwatch.data.synth.config import SynthConfig
-from groomwatch.data.synth.grammar import load_grammar
+from groomwatch.data.synth.grammar import Grammar, load_grammar
 from groomwatch.data.synth.grooming import grooming_script
 from groomwatch.data.synth.personas import OffenderProfile, Persona
 
 #: Bumped whenever the same seed and config give different conversations (2.0: everyday adult
-#: talk, drifting chats, grooming moves among small talk, compiled grammar tables).
-GENERATOR_VERSION = "2.0"
+#: talk, drifting chats, grooming moves among small talk, compiled grammar tables; 3.0: no
+#: redaction tokens by default, non-explicit steering language, personas that keep their facts,
+#: offenders who keep their style, multi-day restarts, cue rates set against real chat).
+GENERATOR_VERSION = "3.0"
 SOURCE = "groomwatch-synth"
 
 
@@ -72,11 +74,11 @@ def _plan(config: SynthConfig) -> list[_Slot]:
 
 def _conversation(config: SynthConfig, index: int, slot: _Slot) -> Conversation:
     rng = random.Random(f"groomwatch-synth:{config.seed}:{index}")
-    grammar = load_grammar(slot.language)
+    grammar = load_grammar(slot.language, config.redaction_tokens)
     n = surface.message_count(rng, config)
     if slot.offender is not None:
         cast: tuple[Persona, Persona] = (slot.offender.persona, personas.child(rng))
-        turns = grooming_script(rng, slot.offender, n)
+        turns = grooming_script(rng, slot.offender, n, grammar.double_moves)
         meta = {
             "scenario": "grooming",
             "strategy": slot.offender.strategy,
@@ -87,20 +89,25 @@ def _conversation(config: SynthConfig, index: int, slot: _Slot) -> Conversation:
         cast = scenario.cast(rng)
         turns = benign_script(rng, scenario, n)
         meta = {"scenario": scenario.name}
-    styles = [surface.writer_style(rng, config.noise) for _ in cast]
+    styles = [_style(rng, person, config) for person in cast]
+    facts = [_facts(person, grammar) for person in cast]
     contexts = [
-        {"SELF": str(me.stated_age), "OTHER": str(other.stated_age)}
-        for me, other in (cast, cast[::-1])
+        {**mine, "OTHER": theirs["SELF"], "OTOWN": theirs["TOWN"], "OPETNAME": theirs["PETNAME"]}
+        for mine, theirs in (facts, facts[::-1])
     ]
     platform = surface.platform(rng, config)
-    stamps = surface.timestamps(rng, len(turns), platform)
+    restarts = {i for i, turn in enumerate(turns) if turn.move == "restart" and i}
+    stamps = surface.timestamps(rng, len(turns), platform, restarts)
     authors = [person.author_id for person in cast]
     expand, render = grammar.expand, surface.render  # looked up once, used for every message
     messages = [
         Message(
             author_id=authors[turn.speaker],
             text=render(
-                expand(turn.move, rng, contexts[turn.speaker]), rng, styles[turn.speaker], grammar
+                _wording(expand, turn.move, rng, contexts[turn.speaker]),
+                rng,
+                styles[turn.speaker],
+                grammar,
             ),
             timestamp=stamp,
             grooming=turn.grooming,
@@ -118,6 +125,37 @@ def _conversation(config: SynthConfig, index: int, slot: _Slot) -> Conversation:
         platform=platform,
         meta={**meta, "generator": GENERATOR_VERSION},
     )
+
+
+def _wording(expand: Callable[..., str], move: str, rng: random.Random, context: dict) -> str:
+    """One move's wording; ``a+b`` (two moves typed as one message) joins both."""
+    if "+" not in move:
+        return expand(move, rng, context)
+    return " ".join(expand(part, rng, context) for part in move.split("+"))
+
+
+def _facts(person: Persona, grammar: Grammar) -> dict[str, str]:
+    """What a persona says about itself, the same in every message and every conversation it
+    has: drawn from an RNG seeded by the persona's ID, not the conversation's."""
+    rng = random.Random(f"facts:{person.author_id}")
+    expand = grammar.expand
+    return {
+        "SELF": str(person.stated_age),
+        "TOWN": expand("town", rng),
+        "SCHOOL": expand("school_name", rng),
+        "GRADE": str(max(1, person.stated_age - 5)),
+        "PETKIND": expand("pet_kind", rng),
+        "PETNAME": expand("pet_name", rng),
+        # an offender's habitual pet name for the child, or none
+        "DEAR": expand("dear", rng) if person.offender and rng.random() < 0.75 else "",
+    }
+
+
+def _style(rng: random.Random, person: Persona, config: SynthConfig) -> surface.WriterStyle:
+    """A writer's typing habits; an offender keeps theirs across all their conversations."""
+    if person.offender:
+        rng = random.Random(f"style:{person.author_id}")
+    return surface.writer_style(rng, config.noise, person.role == "child")
 
 
 def iter_conversations(config: SynthConfig) -> Iterator[Conversation]:

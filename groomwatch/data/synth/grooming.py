@@ -12,6 +12,7 @@ import random
 
 from groomwatch.data.record import STAGES
 from groomwatch.data.synth.chat import (
+    GROOMING_SHARE,
     OPENING_MOVES,
     Turn,
     closing,
@@ -30,13 +31,16 @@ OFFENDER, CHILD = 0, 1
 
 #: the offender's moves in each stage, before the strategy adds its own
 STAGE_MOVES: dict[str, tuple[str, ...]] = {
-    "friendship_forming": ("g_friend",) * 4 + ("ask_age", "ask_where", "compliment", "send_photo"),
-    "relationship_forming": ("g_bond",) * 3 + ("g_flatter", "compliment", "mature"),
-    "risk_assessment": ("g_risk",) * 4 + ("who_home", "ask_where"),
+    "friendship_forming": ("g_friend",) * 3
+    + ("ask_age", "ask_age", "g_age_react", "ask_school", "ask_where", "compliment", "g_private"),
+    "relationship_forming": ("g_bond",) * 3
+    + ("g_flatter", "g_age_react", "compliment", "mature", "ask_school", "g_gift", "g_photo"),
+    "risk_assessment": ("g_risk",) * 4 + ("who_home", "ask_where", "ask_school", "g_secret"),
     "exclusivity": ("g_secret",) * 3
-    + ("g_private", "g_private", "keep_quiet", "delete_it", "move_app"),
-    "sexual": ("g_sexual", "g_sexual", "g_photo"),
-    "approach": ("g_approach",) * 4 + ("arrange_meet", "pickup", "ask_where"),
+    + ("g_private", "g_private", "keep_quiet", "delete_it", "move_app", "g_photo"),
+    "sexual": ("g_sexual", "g_sexual", "g_photo", "g_photo", "g_secret"),
+    "approach": ("g_approach",) * 4
+    + ("arrange_meet", "pickup", "ask_where", "g_private", "g_gift", "g_secret"),
 }
 
 #: moves a strategy adds, by stage
@@ -64,6 +68,11 @@ _TEMPO = {
 #: the child's fitting open answer to some offender moves
 _OPEN_ANSWERS = {
     "ask_age": ("say_age",),
+    "ask_school": ("say_school",),
+    "g_age_react": ("react", "c_open", "thanks", "say_age"),
+    "g_sexual": ("c_hesitant", "unsure", "c_open", "react"),
+    "g_approach": ("c_hesitant", "unsure", "agree", "say_home"),
+    "g_secret": ("c_open", "agree"),
     "ask_where": ("say_where", "unsure"),
     "who_home": ("say_home",),
     "g_risk": ("say_home", "c_open"),
@@ -97,8 +106,12 @@ def plan_stages(rng: random.Random, fast: bool) -> list[str]:
     return stages
 
 
-def grooming_script(rng: random.Random, profile: OffenderProfile, n: int) -> list[Turn]:
-    """Exactly ``n`` turns of one grooming conversation (speaker 0 offends, 1 is the child)."""
+def grooming_script(
+    rng: random.Random, profile: OffenderProfile, n: int, double: float = 0.0
+) -> list[Turn]:
+    """Exactly ``n`` turns of one grooming conversation (speaker 0 offends, 1 is the child);
+    a share ``double`` of the offender's messages carry two moves (the grammar's
+    ``DOUBLE_MOVES``)."""
     first = OFFENDER if rng.random() < 0.7 else CHILD
     start = opening(rng, first)
     style = reply_style(rng)
@@ -115,7 +128,7 @@ def grooming_script(rng: random.Random, profile: OffenderProfile, n: int) -> lis
         stages = pick(rng, telling or windows)
     tempo = _TEMPO[profile.fast]
     total = sum(tempo[s] for s in stages)
-    share = move_share(rng)
+    share = move_share(rng, GROOMING_SHARE)
     extra = STRATEGY_MOVES[profile.strategy]
 
     middle: list[Turn] = []
@@ -130,8 +143,13 @@ def grooming_script(rng: random.Random, profile: OffenderProfile, n: int) -> lis
                 continue
             # each stage opens with its own signature move (the first listed)
             move = moves[0] if len(middle) == block_start else pick(rng, moves)
-            kind, answer = styled_reply(rng, style, _OPEN_ANSWERS.get(move, ()))
+            if rng.random() < double:  # two moves in one message
+                second = pick(rng, moves)
+                move = f"{move}+{second}" if second != move else move
+            kind, answer = styled_reply(rng, style, _OPEN_ANSWERS.get(move.rpartition("+")[2], ()))
             middle += [Turn(OFFENDER, move, 1, stage), Turn(CHILD, answer, 0, stage)]
+            if answer == "say_age" and rng.random() < 0.6:  # the adult's reaction to the age
+                middle.append(Turn(OFFENDER, "g_age_react", 1, stage))
             if kind == "resistant" and profile.strategy == "pressure" and rng.random() < 0.6:
                 middle.append(Turn(OFFENDER, "g_pressure", 1, stage))
             elif kind == "resistant" and rng.random() < 0.4:

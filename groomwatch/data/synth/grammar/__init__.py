@@ -58,6 +58,9 @@ MOVES = (
     "delete_it",
     "proud",
     "mature",
+    "ask_school",
+    "say_school",
+    "restart",
     # offender moves by stage and strategy
     "g_friend",
     "g_bond",
@@ -72,6 +75,7 @@ MOVES = (
     "g_photo",
     "g_approach",
     "g_pressure",
+    "g_age_react",
     # child answers to them
     "c_open",
     "c_hesitant",
@@ -90,17 +94,29 @@ MOVES = (
     "support_ask",
     "support_answer",
     "support_info",
+    "room_chat",
 )
 
 _SLOT = re.compile(r"\{([A-Za-z_]+)(\??)\}")
+#: a redaction placeholder such as ``[SEXUAL_CONTENT]``: real chat has none, so by default
+#: alternatives holding one are dropped (see ``load_grammar``)
+REDACTION_TOKEN = re.compile(r"\[[A-Z_]+\]")
 
 
 class Grammar:
     """A language's compiled rules; ``expand`` turns a move name into one random wording."""
 
-    def __init__(self, language: str, rules: dict[str, list[str]], abbreviations: dict[str, str]):
+    def __init__(
+        self,
+        language: str,
+        rules: dict[str, list[str]],
+        abbreviations: dict[str, str],
+        double_moves: float = 0.0,
+    ):
         self.language = language
         self.abbreviations = abbreviations
+        #: share of offender messages that carry two moves (see the grammar module)
+        self.double_moves = double_moves
         self._rules = {name: tuple(_parse(t, name) for t in alts) for name, alts in rules.items()}
         for name, alternatives in self._rules.items():
             if not alternatives:
@@ -220,12 +236,25 @@ def _parse_sequence(text: str, pos: int, rule: str) -> tuple[tuple, int]:
 
 
 @cache
-def load_grammar(language: str) -> Grammar:
-    """The compiled grammar of a language code (``en``, ``de``, ...)."""
+def load_grammar(language: str, tokens: bool = False) -> Grammar:
+    """The compiled grammar of a language code (``en``, ``de``, ...).
+
+    Without ``tokens`` (the default) every alternative holding a redaction placeholder is
+    dropped and the shared placeholders are not added: a detector trained on placeholders puts
+    its weight on words real chat never contains. With ``tokens`` they stay, for users who
+    want to see where personal data or sexual content would stand.
+    """
     if language not in LANGUAGES:
         raise ConfigError(f"unknown language {language!r}; choose from {', '.join(LANGUAGES)}")
     module = importlib.import_module(f"{__name__}.{language}")
-    rules = {
-        name: [*alternatives, *SHARED.get(name, ())] for name, alternatives in module.RULES.items()
-    }
-    return Grammar(language, rules, module.ABBREVIATIONS)
+    if tokens:
+        rules = {
+            name: [*alternatives, *SHARED.get(name, ())]
+            for name, alternatives in module.RULES.items()
+        }
+    else:
+        rules = {
+            name: [a for a in alternatives if not REDACTION_TOKEN.search(a)]
+            for name, alternatives in module.RULES.items()
+        }
+    return Grammar(language, rules, module.ABBREVIATIONS, getattr(module, "DOUBLE_MOVES", 0.0))
