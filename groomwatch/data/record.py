@@ -1,7 +1,11 @@
 """The conversation record: the interchange format every importer writes and every command reads.
 
 A record is a JSON object (one per JSON Lines line). Known keys become typed fields; unknown keys
-are kept in ``extra`` so a round trip through groomwatch never drops a user's data.
+are kept in ``extra`` so a round trip through groomwatch never drops a user's data. Every typed
+string must be valid Unicode: a lone UTF-16 surrogate (JSON can carry ``"\\ud800"``) is refused
+here, naming the field, because it would break the detectors and every output downstream.
+``conversation_from_dict`` is the one validation path: JSON Lines, Parquet rows, the importers
+and the review service's API all build records through it.
 """
 
 from __future__ import annotations
@@ -216,8 +220,7 @@ def _message(value: Any, authors: set[str]) -> Message:
     stage = obj.get("stage")
     if stage is not None:
         _string(stage, "stage")
-    extra = {} if obj.keys() <= _MESSAGE_KEYS else _extra(obj, _MESSAGE_KEYS)
-    return Message(author_id, text, timestamp, grooming, stage, extra)
+    return Message(author_id, text, timestamp, grooming, stage, _extra(obj, _MESSAGE_KEYS))
 
 
 def _each(values: list, name: str, read: Callable[[Any], T]) -> list[T]:
