@@ -1,0 +1,95 @@
+"""The real-transfer benchmark's splits and figures, on tiny hand-made corpora in the real layouts.
+
+The benchmark is the instrument later detection changes are judged by, so what makes it honest
+is tested here: one-author windows of one size on every side, whole groups per split (offender,
+chit-chat conversation, NPS room session), every source in every split, a cache outside the
+repository, and a clear skip when the corpora are absent.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+POST = (
+    '<Post class="Statement" user="{user}">{text}'
+    '<terminals><t pos="NN" word="x"/></terminals></Post>'
+)
+
+
+@pytest.fixture
+def bench(monkeypatch, tmp_path: Path):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    monkeypatch.setenv("GROOMWATCH_CACHE_DIR", str(tmp_path / "cache"))
+    return importlib.import_module("real_transfer")
+
+
+def make_corpora(root: Path) -> Path:
+    """Eight offenders (one with two decoys) and six NPS room sessions, in the real layouts."""
+    for side in ("predators", "officers"):
+        (root / "pj" / side).mkdir(parents=True)
+    for i in range(8):
+        lines = "".join(f"offender {i} asks about school and parents {k}\n" for k in range(12))
+        (root / "pj" / "predators" / f"predator_user {i}.txt").write_text(lines)
+        decoys = ("_1", "_2") if i == 0 else ("",)
+        for suffix in decoys:
+            (root / "pj" / "officers" / f"officer_user {i}{suffix}.txt").write_text(
+                "".join(f"decoy reply {k}\n" for k in range(6))
+            )
+    (root / "nps_chat").mkdir()
+    for day, band in enumerate(("teens", "20s", "30s", "40s", "adults", "20s")):
+        stem = f"10-{10 + day}-{band}"
+        posts = "".join(
+            POST.format(user=f"{stem}User{u}", text=f"room talk {k} about the weather")
+            for u in range(3) for k in range(7)
+        )
+        (root / "nps_chat" / f"{stem}_21posts.xml").write_text(
+            f"<Session><Posts>{posts}</Posts></Session>"
+        )
+    return root
+
+
+def test_splits_are_grouped_same_shaped_and_cached(bench, tmp_path: Path) -> None:
+    corpora = make_corpora(tmp_path / "datasets")
+    sizes = bench.Sizes(window=3, offender_windows=2, chitchat_conversations=60)
+    splits = bench.real_splits(seed=1, sizes=sizes, datasets=corpora)
+    home: dict[str, str] = {}
+    for name, windows in splits.items():
+        assert {w.source for w in windows} == {"pj", "chitchat", "nps"}, name
+        for window in windows:
+            assert len(window.messages) == 3 and len(window.participants) == 1
+            assert window.label == (1 if window.source == "pj" else 0)
+            if window.source == "pj":  # only the offender's own lines are positives
+                assert window.offender_ids == [window.participants[0].author_id]
+            assert home.setdefault(window.meta["window"]["of"], name) == name
+    assert sum(w.source == "pj" for s in splits.values() for w in s) == 8 * 2
+    assert sum(w.source == "nps" for s in splits.values() for w in s) == 6 * 3 * 2
+    cached = list((tmp_path / "cache" / "benchmarks").glob("real-*/test.jsonl"))
+    assert len(cached) == 1
+    again = bench.real_splits(seed=1, sizes=sizes, datasets=corpora)
+    assert [w.to_dict() for w in again["test"]] == [w.to_dict() for w in splits["test"]]
+
+
+def test_figures_of_a_trained_config(bench, tmp_path: Path) -> None:
+    corpora = make_corpora(tmp_path / "datasets")
+    sizes = bench.Sizes(window=3, offender_windows=4, chitchat_conversations=80)
+    real = bench.real_splits(seed=0, sizes=sizes, datasets=corpora)
+    figures = bench.evaluate_detector(real["train"], real["validation"], "tfidf", real["test"],
+                                      resamples=100)
+    test_counts = {s: sum(w.source == s for w in real["test"]) for s in bench.SOURCES}
+    assert figures["test"] == test_counts
+    assert figures["pj_recall"]["trials"] == test_counts["pj"]
+    assert figures["nps_fpr"]["trials"] == test_counts["nps"]
+    auc = figures["roc_auc"]
+    assert auc["low"] <= auc["value"] <= auc["high"]
+    # The hand-made classes share no words, so any working detector ranks them apart.
+    assert auc["value"] > 0.9 and figures["roc_auc_vs_nps"] > 0.9
+
+
+def test_absent_corpora_skip_with_one_line(bench, tmp_path: Path, capsys) -> None:
+    assert bench.main(["--datasets", str(tmp_path / "nowhere")]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and "skipped" in out[0] and "absent" in out[0]
