@@ -303,8 +303,9 @@ class LoginThrottle:
     are refused before any password check (no Argon2 work, no audit row) and do not extend the
     lock. A success, or an hour without failures, forgets the count. In memory, per process.
 
-    An attacker can keep an account locked, so the account's lock does not apply to a browser
-    that logged in as that account before (``DEVICE_COOKIE``); the address lock always does.
+    An attacker can keep an account or an address (a reverse proxy's, shared by every user)
+    locked, so a browser that logged in as the account before (``DEVICE_COOKIE``) counts
+    against its own key, ``device:NAME``, instead: its owner is never locked out by others.
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic, free: int = 5,
@@ -361,10 +362,10 @@ def device_proof(name: str) -> str:
 
 
 def throttle_keys(request: Request, name: str) -> list[str]:
-    """What a login try counts against: its address, and its account unless this browser
-    proved it logged in as that account before."""
-    keys = [f"addr:{request.client.host if request.client else 'unknown'}"]
+    """What a login try counts against: its address and its account, or, from a browser that
+    proved it logged in as that account before, that browser's own key for the account."""
+    account = name.strip().lower()[:100]
     proof = request.cookies.get(DEVICE_COOKIE, "")
-    if not (proof and same_secret(device_proof(name), proof)):
-        keys.append(f"user:{name.strip().lower()[:100]}")
-    return keys
+    if proof and same_secret(device_proof(name), proof):
+        return [f"device:{account}"]
+    return [f"addr:{request.client.host if request.client else 'unknown'}", f"user:{account}"]

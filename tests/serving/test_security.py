@@ -336,6 +336,22 @@ def test_an_attacker_cannot_lock_a_lead_out_of_a_browser_she_used_before(app, lo
     assert _try(lena, "lena", PASSWORD).headers["location"] == "/"  # ...not for her browser
 
 
+def test_behind_a_proxy_a_locked_address_does_not_lock_out_known_browsers(app):
+    app.state.login_throttle = LoginThrottle(clock=FakeClock())
+    add_user(app.state.db, "lena", "lead", PASSWORD)
+    proxy = ("10.0.0.1", 4000)  # every browser arrives from the reverse proxy's address
+    lena = TestClient(app, base_url="https://testserver", client=proxy)
+    assert _try(lena, "lena", PASSWORD).headers["location"] == "/"
+    attacker = TestClient(app, base_url="https://testserver", client=proxy)
+    for n in range(8):
+        _try(attacker, f"user{n}", "guess")  # sprays names: the proxy's address locks
+    assert _try(attacker, "lena", PASSWORD).status_code == 429
+    assert _try(lena, "lena", PASSWORD).headers["location"] == "/"
+    for _ in range(6):  # her browser is throttled too, on its own key
+        _try(lena, "lena", "typo")
+    assert _try(lena, "lena", PASSWORD).status_code == 429
+
+
 def test_lock_times_double_and_are_capped():
     clock = FakeClock()
     throttle = LoginThrottle(clock=clock)
