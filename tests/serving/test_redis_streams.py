@@ -1,8 +1,9 @@
-"""Stream state in a real Redis: shared by workers, atomic per stream, expiring, minimised.
+"""Stream state in a real Redis: shared by workers, atomic per stream, expiring, minimised;
+and every store's state bounded by the window and by a per-client quota.
 
-Needs ``GROOMWATCH_TEST_REDIS_URL`` (``.ci/run`` starts a throwaway, non-persisting
-``redis-server`` and sets it); without it these tests are skipped (the ``redis_url`` fixture).
-Each test empties that Redis database first.
+The Redis tests need ``GROOMWATCH_TEST_REDIS_URL`` (``.ci/run`` starts a throwaway,
+non-persisting ``redis-server`` and sets it); without it they are skipped (the ``redis_url``
+fixture). Each empties that Redis database first.
 """
 
 from __future__ import annotations
@@ -243,3 +244,33 @@ def test_an_unreachable_redis_gives_503_and_logs_no_text(redis_settings, detecto
     assert refused.value.status_code == 503 and refused.value.headers["Retry-After"] == "1"
     assert "ConnectionError" in caplog.text and secret_word not in caplog.text
     db.dispose()
+
+
+def test_a_streams_state_stays_within_its_window_however_long_the_stream(settings):
+    """Issue 15: score history and role maps grew with the stream (3,000 after 3,000 messages)."""
+    from groomwatch.data.record import Message
+    from groomwatch.serving.stream_store import MemoryStreamStore
+
+    store = MemoryStreamStore(replace(settings, stream_window=50, stream_history=10))
+    for i in range(3000):
+        with store.open(("provider", "long")) as state:
+            state.append(Message(author_id=f"author-{i}", text=f"message {i}"), "adult", 50)
+            state.record(i / 3000, 10)
+    with store.open(("provider", "long")) as state:
+        assert len(state.messages) == 50 and state.messages[0][1] == "message 2950"
+        assert set(state.roles) == {f"author-{i}" for i in range(2950, 3000)}
+        assert len(state.scores) == 10 and state.seen == 3000
+
+
+def test_one_client_at_its_quota_cannot_push_out_anothers_streams(settings, detector, chat):
+    app = create_app(replace(settings, max_streams_per_client=2), detector)
+    keys = {name: add_api_key(app.state.db, name) for name in ("greedy", "other")}
+    message = _messages(chat, grooming=False, n=1)[0]
+    with TestClient(app, base_url="https://testserver") as client:
+        def post(name: str, cid: str) -> int:
+            return client.post(f"/v1/streams/{cid}/messages", json=message,
+                               headers={"X-API-Key": keys[name]}).status_code
+
+        assert [post("other", "mine"), post("greedy", "a"), post("greedy", "b")] == [200] * 3
+        assert [post("greedy", c) for c in ("c", "d", "e")] == [429] * 3
+        assert post("other", "mine") == 200 and len(app.state.streams) == 3
