@@ -136,7 +136,7 @@ NEW_COMMANDS = {
     "empty-folder": (_empty_folder, "holds no .xml files"),
     "empty-pj-folders": (_empty_pj_folders, "predators/ and officers/ hold no transcript files"),
     "malformed-xml": (_malformed_nps, "10-19-20s_1posts.xml:1: not well-formed XML"),
-    "unpaired-pj-file": (_unpaired_pj, "match no predator file and were skipped: 'officer_al_2"),
+    "unpaired-pj-file": (_unpaired_pj, "match no predator file: 'officer_al_2.txt' (--strict)"),
     "window-size-0": (_window_size_zero, "--size must be at least 1 message, not 0"),
 }
 

@@ -117,10 +117,12 @@ def test_officer_without_offender_is_skipped_and_named(tmp_path: Path) -> None:
     convs = list(iter_pj(folder, warn=messages.append))
     assert len(convs) == 5 and all(c.offender_ids for c in convs)
     assert len(messages) == 2
-    assert "1 officer file(s) match no predator file" in messages[0]
-    assert "'officer_ghost_3.txt'" in messages[0]
-    assert "1 predator file(s) have no officer file" in messages[1]
-    assert "'predator_Billy Joe.txt'" in messages[1]
+    assert "1 officer file(s) match no predator file: 'officer_ghost_3.txt' (skipped)" in (
+        messages[0]
+    )
+    assert "1 predator file(s) have no officer file: 'predator_Billy Joe.txt' (kept" in (
+        messages[1]
+    )
 
 
 def test_strict_turns_an_unpaired_file_into_an_error(tmp_path: Path, cli) -> None:
@@ -175,3 +177,14 @@ def test_line_that_is_no_message_is_rejected(tmp_path: Path, cli) -> None:
     assert code == 2
     assert "x.txt:1: expected a 'name: message' line" in err
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_a_long_list_of_unpaired_files_is_counted_not_dumped(tmp_path: Path) -> None:
+    folder = _copy_published(tmp_path)
+    for i in range(13):
+        (folder / "officers" / f"officer_nobody{i:02d}.txt").write_text("hi\n", encoding="utf-8")
+    messages: list[str] = []
+    assert len(list(iter_pj(folder, warn=messages.append))) == 5
+    (message,) = messages
+    assert "13 officer file(s)" in message and "'officer_nobody09.txt' and 3 more" in message
+    assert "officer_nobody10" not in message

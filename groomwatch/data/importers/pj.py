@@ -139,23 +139,23 @@ def _decoy_order(name: str) -> tuple[str, int]:
 
 
 def _report_unpaired(directory: Path, pairs: Pairs, *, strict: bool, warn: Warn) -> None:
-    problems = []
+    problems = []  # (what is wrong, what happens to it when not strict)
     if pairs.orphan_officers:
-        problems.append(
-            f"{len(pairs.orphan_officers)} officer file(s) match no predator file and were "
-            f"skipped: {_listed(pairs.orphan_officers)}"
-        )
+        problems.append((
+            f"{len(pairs.orphan_officers)} officer file(s) match no predator file: "
+            f"{_listed(pairs.orphan_officers)}",
+            "skipped",
+        ))
     if pairs.lone_predators:
-        problems.append(
-            f"{len(pairs.lone_predators)} predator file(s) have no officer file (kept with the "
-            f"offender's lines only): {_listed(pairs.lone_predators)}"
-        )
-    if not problems:
-        return
-    if strict:
-        raise InputError(f"{directory}: " + "; ".join(problems) + " (--strict)")
-    for problem in problems:
-        warn(f"{directory}: {problem}")
+        problems.append((
+            f"{len(pairs.lone_predators)} predator file(s) have no officer file: "
+            f"{_listed(pairs.lone_predators)}",
+            "kept with the offender's lines only",
+        ))
+    if problems and strict:
+        raise InputError(f"{directory}: " + "; ".join(p for p, _ in problems) + " (--strict)")
+    for problem, outcome in problems:
+        warn(f"{directory}: {problem} ({outcome})")
 
 
 def _listed(paths: list[Path]) -> str:
