@@ -100,8 +100,8 @@ async def stream_message(
             "messages": [{"author_id": body.author_id, "text": body.text,
                           "timestamp": body.timestamp}],
         })
-    except RecordError as exc:
-        raise HTTPException(422, str(exc)) from None
+    except RecordError as exc:  # named as the request names it: the record holds one message
+        raise HTTPException(422, f"{exc.path.rsplit('.', 1)[-1]} {exc.problem}") from None
     # In a worker thread, not on the event loop: a warning commits to the database and the
     # stream counters are flushed now and then, and a database held by another writer (SQLite's
     # lock, a slow PostgreSQL) must delay only this answer, never every other request.

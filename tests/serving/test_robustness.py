@@ -235,6 +235,36 @@ def test_requests_merged_into_one_batch_share_one_review(store_app, records):
 # --- item 1: one bad request never fails another ----------------------------------------------
 
 
+def test_a_lone_surrogate_is_refused_naming_its_field(store_app, api, chat):
+    bad = chat(0, grooming=True)
+    bad["messages"][3]["text"] = "bad \ud800 surrogate"
+    answer = _post(api, "/v1/conversations/score", {"conversations": [chat(1, True), bad]})
+    assert answer.status_code == 422
+    assert "messages[3].text" in answer.json()["detail"] and "g0-0" in answer.json()["detail"]
+    assert _reviews(store_app) == []
+    good = api.post("/v1/conversations/score", json=chat(1, True))
+    assert good.status_code == 200 and good.json()["results"][0]["review_id"] is not None
+
+
+def test_a_refused_stream_message_never_enters_the_window(store_app, api, chat):
+    record = chat(0, grooming=True)
+    roles = {p["author_id"]: p["role"] for p in record["participants"]}
+    warned = False
+    for i, message in enumerate(record["messages"]):
+        if i % 2 == 0:  # every adult line is first sent spoiled by a lone surrogate
+            spoiled = {**message, "text": message["text"] + " \udfff"}
+            refused = _post(api, "/v1/streams/live/messages", spoiled)
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["detail"].startswith("text contains an invalid code point")
+        answer = api.post("/v1/streams/live/messages",
+                          json={**message, "role": roles[message["author_id"]]})
+        assert answer.status_code == 200 and answer.json()["messages_kept"] == i + 1
+        warned = warned or answer.json()["warned"]
+    assert warned and len(_reviews(store_app)) == 1
+    stored = [m["text"] for m in _reviews(store_app)[0].content["messages"]]
+    assert stored == [m["text"] for m in record["messages"][:len(stored)]]
+
+
 class FragileDetector:
     """The real detector, except that it breaks on conversations whose ID starts with 'bad'
     (as a lone surrogate once broke its n-gram counter)."""
