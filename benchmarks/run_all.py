@@ -32,7 +32,7 @@ NOT_BENCHMARKS = {"harness.py", "run_all.py"}
 KILL_GRACE_SECONDS = 10
 #: pipeline order for the table; scripts not named here run afterwards, alphabetically
 ORDER = ("startup", "import_pan12", "synth", "chitchat_transfer", "real_transfer", "detectors",
-         "ray_scoring", "assess", "serving")
+         "records", "ray_scoring", "assess", "serving")
 #: scripts that need more than ``--timeout`` (seconds): real_transfer trains six models and, on
 #: a cold cache, builds the real windows and the synthetic set first
 LONGER = {"real_transfer": 1200.0}
