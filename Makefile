@@ -14,6 +14,7 @@ DEMO_MODEL := models/demo-tfidf
 DEMO_REPORT := reports/demo
 DEMO_PREDICTIONS := predictions/demo.csv
 SERVE_DB ?= sqlite:///review.db
+AUDIT_KEY ?= audit.key
 
 .PHONY: install demo test test-slow lint serve bench clean
 
@@ -32,10 +33,14 @@ demo: install
 	$(GW) assess --predictions $(DEMO_PREDICTIONS) --data $(DEMO_DATA)/test.jsonl --out $(DEMO_REPORT) \
 		--group-by language,platform
 
-serve: install
+# The audit log's key lives beside the database, never in it (see README, Review service).
+$(AUDIT_KEY): | install
+	$(GW) audit new-key --out $@
+
+serve: install $(AUDIT_KEY)
 	@test -f $(DEMO_MODEL)/detector.json || { echo "error: no demo model at $(DEMO_MODEL); run make demo" >&2; exit 2; }
-	-@$(GW) users add demo --role lead --db $(SERVE_DB) --generate-password
-	$(GW) serve --model $(DEMO_MODEL) --db $(SERVE_DB) --host 127.0.0.1 --port 8000
+	-@GROOMWATCH_AUDIT_KEY_FILE=$(AUDIT_KEY) $(GW) users add demo --role lead --db $(SERVE_DB) --generate-password
+	GROOMWATCH_AUDIT_KEY_FILE=$(AUDIT_KEY) $(GW) serve --model $(DEMO_MODEL) --db $(SERVE_DB) --host 127.0.0.1 --port 8000
 
 test: install
 	$(BIN)/python -m pytest
@@ -50,4 +55,4 @@ bench: install
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) $${GROOMWATCH_CACHE_DIR:-$$HOME/.cache/groomwatch} data models reports predictions mlruns mlartifacts mlflow.db review.db
+	rm -rf $(VENV) $${GROOMWATCH_CACHE_DIR:-$$HOME/.cache/groomwatch} data models reports predictions mlruns mlartifacts mlflow.db review.db review.db-* audit.key

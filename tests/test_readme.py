@@ -210,9 +210,11 @@ class Walk:
 
 
 def command_env(work: Path) -> dict[str, str]:
-    """The newcomer's shell after `source .venv/bin/activate`: no tracking URI, no colour."""
+    """The newcomer's shell after `source .venv/bin/activate` and the README's audit-key
+    ``export``: no tracking URI, no colour (each command runs in a shell of its own)."""
     env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
-    return env | {"PATH": f"{BIN}{os.pathsep}{env['PATH']}", "TERM": "dumb", "NO_COLOR": "1"}
+    return env | {"PATH": f"{BIN}{os.pathsep}{env['PATH']}", "TERM": "dumb", "NO_COLOR": "1",
+                  "GROOMWATCH_AUDIT_KEY_FILE": str(work / "audit.key")}
 
 
 def prepare_inputs(walk: Walk) -> None:
