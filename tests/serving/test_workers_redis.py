@@ -72,6 +72,7 @@ def test_four_workers_on_redis_warn_like_one_process_even_when_one_is_killed(
     try:
         workers = psutil.Process(four.process.pid).children()
         assert len(workers) >= 4
+        idle = {w.pid: sum(w.cpu_times()[:2]) for w in workers}
         # interleave the conversations, as a platform's traffic would
         got: dict[str, list[dict]] = {cid: [] for cid in chats}
         for position in range(30):
@@ -79,6 +80,8 @@ def test_four_workers_on_redis_warn_like_one_process_even_when_one_is_killed(
                 workers[0].kill()
             for cid, messages in chats.items():
                 got[cid] += _push(four, cid, messages[position:position + 1])
+        busy = [w for w in workers[1:] if sum(w.cpu_times()[:2]) - idle[w.pid] > 0.05]
+        assert len(busy) >= 2, "the appends did not spread over the workers"
     finally:
         _stop(four)
     for cid in chats:
