@@ -285,3 +285,25 @@ def redis_url() -> Iterator[str]:
     yield url
     client.flushdb()
     client.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """For tests that must hold on every backend: a fresh SQLite file, or the test PostgreSQL
+    database (``GROOMWATCH_TEST_POSTGRES_URL``, set by ``.ci/run``) emptied; skips the
+    PostgreSQL run when none is set."""
+    import os
+
+    from sqlalchemy import text
+
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'review.db'}"
+    url = os.environ.get("GROOMWATCH_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("GROOMWATCH_TEST_POSTGRES_URL is not set: run .ci/run, or `source "
+                    ".ci/postgres.sh` as root")
+    db = Database(url)
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    db.dispose()
+    return url

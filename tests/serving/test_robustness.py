@@ -3,14 +3,13 @@ limits and 4xx answers on SQLite and PostgreSQL, impossible review IDs, duplicat
 conversations, and a 500 that leaves its connection usable.
 
 Storage tests run on SQLite and, when GROOMWATCH_TEST_POSTGRES_URL is set (`.ci/run` starts a
-throwaway server), on PostgreSQL too.
+throwaway server), on PostgreSQL too (the shared ``backend_url`` fixture).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import socket
 import sqlite3
@@ -28,33 +27,19 @@ from groomwatch.errors import ConfigError
 from groomwatch.serving.app import create_app
 from groomwatch.serving.auth import DEVICE_COOKIE, LOGIN_CSRF_COOKIE, add_api_key, add_user
 from groomwatch.serving.batcher import ScoringBatcher
-from groomwatch.serving.db import Database, Review
+from groomwatch.serving.db import Review
 from groomwatch.serving.schemas import MAX_ID_CHARS
 from groomwatch.serving.scoring import ScoreJob, Scorer
 from groomwatch.serving.settings import Settings
 from groomwatch.serving.web import MAX_REVIEW_ID
 
-POSTGRES_URL = os.environ.get("GROOMWATCH_TEST_POSTGRES_URL")
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend_url(request: pytest.FixtureRequest, tmp_path) -> str:
-    """A fresh SQLite file, or the test PostgreSQL database emptied."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'review.db'}"
-    if not POSTGRES_URL:
-        pytest.skip("needs GROOMWATCH_TEST_POSTGRES_URL (`source .ci/postgres.sh` as root)")
-    db = Database(POSTGRES_URL)
-    with db.engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    db.dispose()
-    return POSTGRES_URL
-
 
 @pytest.fixture
 def store_app(backend_url: str, detector):
+    """An app on each backend (``backend_url`` runs the test on SQLite and PostgreSQL)."""
     app = create_app(Settings(db_url=backend_url, double_review_rate=0.0), detector)
     yield app
+    app.state.api_keys.close()
     app.state.db.dispose()
 
 
