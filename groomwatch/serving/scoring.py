@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from groomwatch.data.record import Conversation, conversation_to_dict
@@ -62,8 +62,23 @@ _OPEN_REVIEWS = (
 )
 
 
+_LOCK_CONVERSATIONS = text(
+    "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) "
+    "FROM unnest(CAST(:keys AS text[])) AS k"
+)
+
+
 def open_reviews(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    """The undecided review of each (client, conversation ID) in ``keys`` that has one."""
+    """The undecided review of each (client, conversation ID) in ``keys`` that has one.
+
+    Several workers may queue the same conversation at once. SQLite's ``BEGIN IMMEDIATE``
+    already runs one writer at a time; on PostgreSQL each key takes a lock held until commit
+    (in sorted order, so two batches cannot deadlock), so the second worker sees the first's
+    review instead of adding another.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_LOCK_CONVERSATIONS,
+                        {"keys": sorted(f"{client}/{cid}" for client, cid in keys)})
     rows = session.execute(_OPEN_REVIEWS, {"ids": sorted({cid for _, cid in keys})})
     found: dict[tuple[str, str], int] = {}
     for client, cid, review_id in rows:
@@ -109,8 +124,8 @@ class Scorer:
         if any(flagged):
             keys = [(job.client, conv.conversation_id) for job, conv in items]
             with self.db.transaction() as session:
-                self.counts.write_into(session)
                 known = open_reviews(session, {k for k, f in zip(keys, flagged, strict=True) if f})
+                self.counts.write_into(session)
                 new: dict[tuple[str, str], Review] = {}
                 for i, (job, conv) in enumerate(items):
                     # two requests merged into this batch may carry the same conversation

@@ -16,6 +16,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import httpx
@@ -24,10 +25,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
 from groomwatch.errors import ConfigError
+from groomwatch.serving import scoring
 from groomwatch.serving.app import create_app
 from groomwatch.serving.auth import DEVICE_COOKIE, LOGIN_CSRF_COOKIE, add_api_key, add_user
 from groomwatch.serving.batcher import ScoringBatcher
-from groomwatch.serving.db import Review
+from groomwatch.serving.db import Database, Review
 from groomwatch.serving.schemas import MAX_ID_CHARS
 from groomwatch.serving.scoring import ScoreJob, Scorer
 from groomwatch.serving.settings import Settings
@@ -215,6 +217,37 @@ def test_requests_merged_into_one_batch_share_one_review(store_app, records):
     answers = scorer.score([ScoreJob("p", [conversation]), ScoreJob("p", [conversation])])
     ids = {answer[0]["review_id"] for answer in answers}
     assert len(ids) == 1 and None not in ids and len(_reviews(store_app)) == 1
+
+
+def test_two_workers_queueing_one_conversation_at_once_make_one_review(store_app, records,
+                                                                       monkeypatch):
+    """Two processes' scorers (each its own engine) race on the same new conversations; each
+    pauses between looking for an open review and adding its own, where a race would bite."""
+    first = store_app.state.batcher.scorer
+    second = Scorer(first.detector, Database(first.db.url), first.settings, first.counts)
+    conversations = [c for c in records(10, seed=4) if c.label == 1]
+    barrier = threading.Barrier(2)
+    look_up = scoring.open_reviews
+
+    def slow_look_up(session, keys):
+        found = look_up(session, keys)
+        time.sleep(0.2)
+        return found
+
+    monkeypatch.setattr(scoring, "open_reviews", slow_look_up)
+
+    def work(scorer: Scorer) -> list[int]:
+        ids = []
+        for conversation in conversations:
+            barrier.wait(timeout=30)
+            ids.append(scorer.score([ScoreJob("p", [conversation])])[0][0]["review_id"])
+        return ids
+
+    with ThreadPoolExecutor(2) as pool:
+        ids_first, ids_second = pool.map(work, (first, second))
+    second.db.dispose()
+    assert ids_first == ids_second and len(set(ids_first)) == len(conversations)
+    assert len(_reviews(store_app)) == len(conversations)
 
 
 # --- item 1: one bad request never fails another ----------------------------------------------
