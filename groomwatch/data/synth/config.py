@@ -87,7 +87,7 @@ class SynthConfig:
             "drifting_chat": 1.5,
             "adults_chatting": 3.0,
             "chitchat": 4.0,
-            "chat_room": 2.0,
+            "chat_room": 3.0,
         }
     )
     noise: NoiseConfig = field(default_factory=NoiseConfig)
