@@ -1,13 +1,17 @@
-"""``finetune``: all-MiniLM-L6-v2 fine-tuned end to end as a sequence classifier.
+"""``finetune``: all-MiniLM-L6-v2 fine-tuned end to end, over windows that cover the conversation.
 
 The classifier is the encoder, mean pooling (as the sentence model was trained) and a linear
 head started from a linear probe, so it learns in a few dozen steps; BERT's ``[CLS]`` pooler
 is not trained in this checkpoint and learns far slower.
 
-A conversation is its messages joined with ``[SEP]``; when it is longer than ``max_length``
-tokens the *latest* tokens are kept (``truncation_side="left"``), which is what a sliding early
-warning window needs. ``max_train_samples``, ``epochs`` and ``max_length`` bound the cost so a
-small run finishes in minutes on a 2-core CPU; ``device="auto"`` uses a GPU where there is one.
+A conversation is packed into windows of whole consecutive messages (joined with ``[SEP]``) of
+at most ``max_length`` tokens; a message longer than that is cut into several windows. Every
+message is read, not only the last ``max_length`` tokens. Windows inherit their conversation's
+label for training (multiple-instance learning; a conversation's windows share its weight) and
+the conversation's logit pools its window logits like the embedding detectors do (``topk``:
+the mean of the ``top_k`` highest; ``max``; ``mean``). A message's contribution is its window's
+logit. ``max_train_samples`` (windows), ``epochs`` and ``max_length`` bound the cost so a run
+finishes in minutes on a 2-core CPU; ``device="auto"`` uses a GPU where there is one.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any, Self
 import numpy as np
 
 from groomwatch.data.record import Conversation
+from groomwatch.errors import ConfigError
 from groomwatch.models.base import Detector, conversation_labels
 from groomwatch.models.calibration import METHODS, Calibrator, fit_calibrator
 from groomwatch.models.encoder import (
@@ -27,6 +32,7 @@ from groomwatch.models.encoder import (
     mean_pool,
     pick_device,
 )
+from groomwatch.models.mil import TOP_POOLINGS, pool_groups
 from groomwatch.models.params import choice, positive_float, positive_int
 
 MODEL_DIR = "model"
@@ -47,8 +53,14 @@ class FineTunedDetector(Detector):
         device: str = "auto",
         calibration: str = "sigmoid",
         seed: int = 0,
+        pooling: str = "topk",
+        top_k: int = 3,
     ) -> None:
         self.max_length = positive_int("max_length", max_length)
+        if self.max_length < 8:
+            raise ConfigError(f"max_length must be at least 8 tokens, not {max_length}")
+        self.pooling = choice("pooling", pooling, (*TOP_POOLINGS, "mean"))
+        self.top_k = positive_int("top_k", top_k)
         self.epochs = positive_int("epochs", epochs)
         self.max_train_samples = positive_int("max_train_samples", max_train_samples)
         self.batch_size = positive_int("batch_size", batch_size)
@@ -72,6 +84,8 @@ class FineTunedDetector(Detector):
             "device": self.device,
             "calibration": self.calibration,
             "seed": self.seed,
+            "pooling": self.pooling,
+            "top_k": self.top_k,
         }
 
     # -- learning ------------------------------------------------------------------------------
@@ -87,12 +101,17 @@ class FineTunedDetector(Detector):
         y_train = conversation_labels(train, "train")
         y_val = conversation_labels(validation, "validation")
         rng = np.random.default_rng(self.seed)
-        keep = rng.permutation(len(train))[: self.max_train_samples]
-        train, y_train = [train[i] for i in keep], y_train[keep]
-        weights = np.ones(len(keep)) if sample_weight is None else np.asarray(sample_weight)[keep]
         torch.manual_seed(self.seed)
         self._load(None)
-        texts = [self._text(c) for c in train]
+        weights = np.ones(len(train)) if sample_weight is None else np.asarray(sample_weight)
+        texts, owners = self._windows(train)
+        counts = np.bincount(owners, minlength=len(train))
+        # a conversation's windows share its weight, so long chats do not dominate
+        window_weights = (weights / np.maximum(counts, 1))[owners]
+        keep = rng.permutation(len(texts))[: self.max_train_samples]
+        texts = [texts[i] for i in keep]
+        y_train, weights = y_train[owners[keep]], window_weights[keep]
+        weights = weights / weights.mean()
         self._probe_head(texts, y_train)
         steps = self.epochs * -(-len(texts) // self.batch_size)
         optimizer = torch.optim.AdamW(
@@ -126,7 +145,7 @@ class FineTunedDetector(Detector):
         self.calibrator = fit_calibrator(scores, y_val, self.calibration)
         return self
 
-    def _probe_head(self, texts: list[str], labels: np.ndarray) -> None:
+    def _probe_head(self, texts: list[list[int]], labels: np.ndarray) -> None:
         """Start the head from a logistic regression on the frozen pooled embeddings.
 
         Linear probing before fine-tuning (LP-FT) means the first steps refine a working
@@ -156,17 +175,46 @@ class FineTunedDetector(Detector):
 
     # -- scoring -------------------------------------------------------------------------------
     def decision_function(self, conversations: Sequence[Conversation]) -> np.ndarray:
-        """The uncalibrated logit difference (grooming − not) per conversation."""
-        return self._logits([self._text(c) for c in conversations])
+        """The uncalibrated logit difference (grooming − not) per conversation: its windows'
+        logits pooled."""
+        texts, owners = self._windows(conversations)
+        logits = self._logits(texts)
+        return pool_groups(logits, owners, len(conversations), self.pooling, self.top_k, 0.0)
 
     def predict_proba(self, conversations: Sequence[Conversation]) -> np.ndarray:
         return self.calibrator(self.decision_function(conversations))
 
     def score_messages(self, conversation: Conversation) -> np.ndarray:
-        """Each message's logit when classified on its own: which lines the model reacts to."""
-        return self._logits(conversation.texts)
+        """Each message's window's logit: which stretches of the chat the model reacts to."""
+        texts, _, members = self._windows([conversation], with_members=True)
+        logits = self._logits(texts)
+        out = np.full(len(conversation.messages), -np.inf)
+        for logit, messages in zip(logits, members, strict=True):
+            out[messages] = np.maximum(out[messages], logit)
+        return out
 
-    def _logits(self, texts: list[str]) -> np.ndarray:
+    def _windows(
+        self, conversations: Sequence[Conversation], with_members: bool = False
+    ) -> Any:
+        """Every conversation's windows (token ids without the special tokens), the index of
+        the conversation of each and, ``with_members``, each window's message indices."""
+        if self.tokenizer is None:
+            raise RuntimeError(f"{self.name}: call fit() or load() before scoring")
+        windows: list[list[int]] = []
+        owners: list[int] = []
+        members: list[list[int]] = []
+        for i, conversation in enumerate(conversations):
+            if not conversation.messages:
+                continue
+            encoded = self.tokenizer(conversation.texts, add_special_tokens=False)["input_ids"]
+            for ids, inside in pack_windows(encoded, self.max_length - 2, self._sep):
+                windows.append(ids)
+                owners.append(i)
+                members.append(inside)
+        result = (windows, np.asarray(owners, dtype=np.int64))
+        return (*result, members) if with_members else result
+
+    def _logits(self, texts: list[list[int]]) -> np.ndarray:
         import torch
 
         if self.model is None:
@@ -179,13 +227,15 @@ class FineTunedDetector(Detector):
                 out[start : start + len(diff)] = diff.float().cpu().numpy()
         return out
 
-    def _text(self, conversation: Conversation) -> str:
-        return f" {self.tokenizer.sep_token} ".join(conversation.texts)
+    def _tokenize(self, windows: list[list[int]]) -> Any:
+        """A padded batch of windows with ``[CLS] … [SEP]`` around each."""
+        cls = self.tokenizer.cls_token_id
+        batch = [[cls, *ids, self._sep] for ids in windows]
+        return self.tokenizer.pad({"input_ids": batch}, return_tensors="pt").to(self._device)
 
-    def _tokenize(self, texts: list[str]) -> Any:
-        return self.tokenizer(
-            texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
-        ).to(self._device)
+    @property
+    def _sep(self) -> int:
+        return int(self.tokenizer.sep_token_id)
 
     def _load(self, directory: Path | None) -> None:
         """The bundled MiniLM with a fresh head (``None``) or a saved fine-tuned model."""
@@ -194,7 +244,6 @@ class FineTunedDetector(Detector):
         configure_cpu_threads()
         self._device = pick_device(self.device)
         self.tokenizer, encoder = load_tokenizer_and_model(directory)
-        self.tokenizer.truncation_side = "left"
         self.model = _mean_pool_classifier(encoder)
         if directory is not None:
             head = torch.load(directory / HEAD_FILE, weights_only=True, map_location="cpu")
@@ -213,6 +262,29 @@ class FineTunedDetector(Detector):
     def _load_state(self, directory: Path) -> None:
         self._load(directory / MODEL_DIR)
         self.calibrator = Calibrator.load(directory)
+
+
+def pack_windows(
+    messages: list[list[int]], budget: int, sep: int
+) -> list[tuple[list[int], list[int]]]:
+    """Pack messages' token ids into windows of at most ``budget`` ids: whole consecutive
+    messages joined by ``sep``, a message longer than ``budget`` cut into pieces. Returns
+    (ids, indices of the messages in it) per window; every message is in at least one."""
+    windows: list[tuple[list[int], list[int]]] = []
+    ids: list[int] = []
+    inside: list[int] = []
+    for j, message in enumerate(messages):
+        for start in range(0, max(len(message), 1), budget):
+            piece = message[start : start + budget]
+            if ids and len(ids) + 1 + len(piece) > budget:
+                windows.append((ids, inside))
+                ids, inside = [], []
+            ids = [*ids, sep, *piece] if ids else list(piece)
+            if not inside or inside[-1] != j:
+                inside.append(j)
+    if ids or inside:
+        windows.append((ids, inside))
+    return windows
 
 
 def _mean_pool_classifier(encoder: Any) -> Any:

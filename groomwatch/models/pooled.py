@@ -1,9 +1,20 @@
-"""Shared core of ``embedding-lr`` and ``static-lr``: pooled embeddings + logistic regression.
+"""Shared core of ``embedding-lr`` and ``static-lr``: chunk embeddings, pooled, + a linear head.
 
-A conversation is cut into chunks of consecutive messages; each chunk is embedded and the
-conversation vector is the mean of its chunks' vectors. Mean pooling and a linear model keep
-message explanations exact: a message embedded on its own, dotted with the coefficients and
-divided by the message count, is its share of the logit (exactly so with one-message chunks).
+A conversation is cut into chunks of consecutive messages (``messages_per_chunk``; one message
+for ``static-lr``) and each chunk is embedded. How chunks become one conversation score is the
+``pooling`` (multiple-instance learning when it is not ``mean``):
+
+* ``attention`` (learned): each chunk gets a weight ``softmax(x·u)`` within its conversation and
+  the logit is the weighted sum of the chunks' ``x·w`` (see ``mil.py``). It starts from
+  mean pooling and learns to put the weight on the lines that matter.
+* ``topk`` / ``max``: a logistic regression scores each chunk, trained on chunks that inherit
+  their conversation's label (each conversation's chunks share a weight of one), and the
+  conversation's logit is the mean of its ``top_k`` highest chunk logits (``max``: the highest).
+* ``mean``: one logistic regression on the mean of the chunk vectors.
+
+The head stays linear in each chunk's embedding, so every message's contribution is exact: its
+chunk's share of the logit (``α_i x_i·w``; ``x_i·w/n`` for mean pooling; the chunk's own logit
+for top-k), and an early-warning window embeds only the new message (one-message chunks).
 """
 
 from __future__ import annotations
@@ -21,9 +32,17 @@ from groomwatch.models.base import Detector, WindowScorer, conversation_labels
 from groomwatch.models.calibration import Calibrator, fit_calibrator
 from groomwatch.models.embedders import Embedder, encode_unique
 from groomwatch.models.linear_head import LogisticHead
-from groomwatch.models.params import positive_int
+from groomwatch.models.mil import (
+    TOP_POOLINGS,
+    AttentionWeights,
+    fit_attention,
+    pool_groups,
+    pooled_logits,
+)
+from groomwatch.models.params import choice, positive_int
 
 WEIGHTS_FILE = "linear.npz"
+POOLINGS = ("attention", "topk", "max", "mean")
 
 
 class PooledEmbeddingDetector(Detector):
@@ -32,6 +51,9 @@ class PooledEmbeddingDetector(Detector):
     def __init__(
         self,
         messages_per_chunk: int = 1,
+        pooling: str = "attention",
+        top_k: int = 3,
+        attention_epochs: int = 300,
         C: float = 10.0,
         class_weight: str | None = "balanced",
         max_iter: int = 2000,
@@ -39,16 +61,29 @@ class PooledEmbeddingDetector(Detector):
         seed: int = 0,
     ) -> None:
         self.messages_per_chunk = positive_int("messages_per_chunk", messages_per_chunk)
+        self.pooling = choice("pooling", pooling, POOLINGS)
+        self.top_k = positive_int("top_k", top_k)
+        self.attention_epochs = positive_int("attention_epochs", attention_epochs)
         self.head = LogisticHead(C, class_weight, max_iter, calibration, seed)
         self.coef: np.ndarray | None = None
+        #: attention vector ``u`` (zeros unless ``pooling: attention``)
+        self.attention: np.ndarray | None = None
         self.intercept = 0.0
         self.calibrator: Calibrator | None = None
 
     def get_params(self) -> dict[str, Any]:
         return {
             "messages_per_chunk": self.messages_per_chunk,
+            "pooling": self.pooling,
+            "top_k": self.top_k,
+            "attention_epochs": self.attention_epochs,
             **self.head.params(),
         }
+
+    @property
+    def instance_level(self) -> bool:
+        """Whether each chunk is scored on its own and the top ones pooled."""
+        return self.pooling in TOP_POOLINGS
 
     @property
     @abstractmethod
@@ -64,22 +99,39 @@ class PooledEmbeddingDetector(Detector):
     ) -> Self:
         y_train = conversation_labels(train, "train")
         y_val = conversation_labels(validation, "validation")
-        vectors = self.conversation_vectors(train)
-        # Standardise so the penalty treats every dimension alike (pooled embeddings vary
-        # little), then fold the scaling into the weights: scoring stays linear in the raw
-        # pooled vector, which keeps message shares and the running-mean window exact.
-        mean, scale = vectors.mean(axis=0), vectors.std(axis=0) + 1e-6
-        model = self.head.fit((vectors - mean) / scale, y_train, sample_weight)
-        self.coef = model.coef_[0] / scale
-        self.intercept = float(model.intercept_[0] - mean @ self.coef)
+        weights = np.ones(len(train)) if sample_weight is None else np.asarray(sample_weight)
+        vectors, owners = self.chunk_vectors(train)
+        if self.instance_level:
+            self._fit_linear(vectors, y_train[owners], _spread(weights, owners, len(train)))
+        else:
+            self._fit_linear(_mean_rows(vectors, owners, len(train)), y_train, weights)
+        self.attention = np.zeros_like(self.coef)
+        if self.pooling == "attention":
+            balance = _class_balance(y_train) if self.head.class_weight == "balanced" else 1.0
+            fitted = fit_attention(
+                vectors, owners, y_train, weights * balance,
+                AttentionWeights(self.attention, self.coef, self.intercept),
+                C=self.head.C, epochs=self.attention_epochs, seed=self.head.seed,
+            )
+            self.attention, self.coef, self.intercept = fitted.u, fitted.w, fitted.b
         self.calibrator = fit_calibrator(
             self.decision_function(validation), y_val, self.head.calibration
         )
         return self
 
+    def _fit_linear(self, vectors: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> None:
+        # Standardise so the penalty treats every dimension alike (pooled embeddings vary
+        # little), then fold the scaling into the weights: scoring stays linear in the raw
+        # vector, which keeps message shares and the incremental windows exact.
+        mean, scale = vectors.mean(axis=0), vectors.std(axis=0) + 1e-6
+        model = self.head.fit((vectors - mean) / scale, labels, weights)
+        self.coef = model.coef_[0] / scale
+        self.intercept = float(model.intercept_[0] - mean @ self.coef)
+
     # -- scoring -------------------------------------------------------------------------------
-    def conversation_vectors(self, conversations: Sequence[Conversation]) -> np.ndarray:
-        """Mean of chunk embeddings per conversation (zeros for an empty conversation)."""
+    def chunk_vectors(self, conversations: Sequence[Conversation]) -> tuple[np.ndarray, np.ndarray]:
+        """Every chunk's embedding, and the index of the conversation each chunk belongs to
+        (chunks of one conversation are consecutive rows)."""
         chunks, owners = [], []
         for i, conv in enumerate(conversations):
             texts = conv.texts
@@ -87,31 +139,48 @@ class PooledEmbeddingDetector(Detector):
                 chunks.append("\n".join(texts[start : start + self.messages_per_chunk]))
                 owners.append(i)
         embedded = encode_unique(self.embedder, chunks)
-        vectors = np.zeros((len(conversations), embedded.shape[1] if chunks else self._dim()))
-        np.add.at(vectors, np.asarray(owners, dtype=np.int64), embedded)
-        counts = np.bincount(owners, minlength=len(conversations))
-        return vectors / np.maximum(counts, 1)[:, None]
+        if not chunks:
+            embedded = np.zeros((0, self._dim()), dtype=np.float32)
+        return embedded, np.asarray(owners, dtype=np.int64)
 
     def decision_function(self, conversations: Sequence[Conversation]) -> np.ndarray:
         """The uncalibrated logit per conversation."""
         self._check_fitted()
         if not conversations:
             return np.zeros(0)
-        return self.conversation_vectors(conversations) @ self.coef + self.intercept
+        embedded, owners = self.chunk_vectors(conversations)
+        return self._pooled(embedded, owners, len(conversations))[0]
+
+    def _pooled(
+        self, embedded: np.ndarray, owners: np.ndarray, n: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(each conversation's logit, each chunk's contribution) from chunk embeddings."""
+        if not self.instance_level:
+            weights = AttentionWeights(self.attention, self.coef, self.intercept)
+            return pooled_logits(embedded, owners, n, weights)
+        logits = embedded @ self.coef + self.intercept
+        return pool_groups(logits, owners, n, self.pooling, self.top_k, self.intercept), logits
 
     def predict_proba(self, conversations: Sequence[Conversation]) -> np.ndarray:
         return self.calibrator(self.decision_function(conversations))
 
     def score_messages(self, conversation: Conversation) -> np.ndarray:
+        """Each message's chunk's contribution to the logit (see the module docstring)."""
         self._check_fitted()
         if not conversation.messages:
             return np.zeros(0)
-        embedded = encode_unique(self.embedder, conversation.texts)
-        return embedded @ self.coef / len(conversation.messages)
+        embedded, owners = self.chunk_vectors([conversation])
+        shares = self._pooled(embedded, owners, 1)[1]
+        sizes = np.diff(
+            np.r_[0:len(conversation.messages):self.messages_per_chunk, len(conversation.messages)]
+        )
+        # a chunk's share of the logit is split evenly among its messages (exact sums); top-k
+        # pooling is not a sum, so there each message shows its chunk's own logit
+        return np.repeat(shares if self.instance_level else shares / sizes, sizes)
 
     def window_scorer(self, window: int = 50) -> WindowScorer:
         if self.messages_per_chunk == 1:
-            return MeanPoolWindow(self, positive_int("window", window))
+            return PooledWindow(self, positive_int("window", window))
         return super().window_scorer(window)
 
     def _dim(self) -> int:
@@ -123,30 +192,51 @@ class PooledEmbeddingDetector(Detector):
 
     # -- persistence ---------------------------------------------------------------------------
     def _save_state(self, directory: Path) -> None:
-        np.savez(directory / WEIGHTS_FILE, coef=self.coef, intercept=self.intercept)
+        np.savez(
+            directory / WEIGHTS_FILE,
+            coef=self.coef, intercept=self.intercept, attention=self.attention,
+        )
         self.calibrator.save(directory)
 
     def _load_state(self, directory: Path) -> None:
         weights = np.load(directory / WEIGHTS_FILE)
         self.coef, self.intercept = weights["coef"], float(weights["intercept"])
+        # detectors saved before attention pooling existed pooled by the mean: u = 0
+        has = "attention" in weights.files
+        self.attention = weights["attention"] if has else np.zeros_like(self.coef)
         self.calibrator = Calibrator.load(directory)
 
 
-class MeanPoolWindow(WindowScorer):
-    """With one-message chunks the window vector is a running mean: embed only the new message."""
+class PooledWindow(WindowScorer):
+    """One-message chunks: embed only the new message, keep the window's per-message numbers
+    (head and attention dot products) and pool them as ``decision_function`` does."""
 
     def __init__(self, detector: PooledEmbeddingDetector, window: int) -> None:
         self.detector = detector
-        self.window = window
-        self.logits: deque[float] = deque()
-        self.total = 0.0
+        self.vectors: deque[np.ndarray] = deque(maxlen=window)
 
     def update(self, message: Message, participants: Sequence[Any] = ()) -> float:
-        # The logit is linear in the mean, so the window keeps per-message dot products only.
-        vector = self.detector.embedder.encode([message.text])[0]
-        self.logits.append(float(vector @ self.detector.coef))
-        self.total += self.logits[-1]
-        if len(self.logits) > self.window:
-            self.total -= self.logits.popleft()
-        logit = self.total / len(self.logits) + self.detector.intercept
-        return float(self.detector.calibrator(np.array([logit]))[0])
+        self.vectors.append(self.detector.embedder.encode([message.text])[0])
+        stacked = np.stack(self.vectors)
+        logit = self.detector._pooled(stacked, np.zeros(len(stacked), dtype=np.int64), 1)[0]
+        return float(self.detector.calibrator(logit)[0])
+
+
+def _mean_rows(vectors: np.ndarray, owners: np.ndarray, n: int) -> np.ndarray:
+    """Mean of each conversation's chunk vectors (zeros for a conversation without chunks)."""
+    sums = np.zeros((n, vectors.shape[1]))
+    np.add.at(sums, owners, vectors)
+    return sums / np.maximum(np.bincount(owners, minlength=n), 1)[:, None]
+
+
+def _spread(weights: np.ndarray, owners: np.ndarray, n: int) -> np.ndarray:
+    """Each conversation's weight shared by its chunks: long chats do not dominate, and the
+    penalty keeps its strength (the chunks' weights sum to the conversations')."""
+    counts = np.maximum(np.bincount(owners, minlength=n), 1)
+    return (weights / counts)[owners]
+
+
+def _class_balance(labels: np.ndarray) -> np.ndarray:
+    """scikit-learn's ``class_weight="balanced"`` per sample."""
+    counts = np.bincount(labels, minlength=2).clip(min=1)
+    return (len(labels) / (2 * counts))[labels]

@@ -132,8 +132,10 @@ def resolve_config(name_or_path: str | Path) -> Path:
 
 
 def shipped_config_for(model: str) -> Path:
-    """The shipped config that trains ``model`` (what ``--model`` alone uses)."""
-    for path in sorted(CONFIG_DIR.glob("*.yaml")):
+    """The shipped config that trains ``model`` (what ``--model`` alone uses): the one with
+    the shortest name, so ``tfidf`` wins over variants such as ``tfidf-real``."""
+    paths = sorted(CONFIG_DIR.glob("*.yaml"), key=lambda p: (len(p.stem), p.stem))
+    for path in paths:
         if yaml.safe_load(path.read_text()).get("model") == model:
             return path
     raise ConfigError(f"no shipped config trains {model!r}; choose one of: {', '.join(DETECTORS)}")
@@ -158,6 +160,8 @@ def config_from_dict(raw: Any, where: str) -> TrainConfig:
     for key, cls in (("threshold", ThresholdPolicy), ("mlflow", MlflowSettings)):
         if key in values:
             section = _mapping(values[key], f"{where}: {key}")
+            if True in section:  # YAML 1.1 reads a bare `on:` key as the boolean true
+                section = {("on" if k is True else k): v for k, v in section.items()}
             _known_keys(section, cls, f"{where}: {key}")
             values[key] = cls(**section)
     for key in ("data", "out"):

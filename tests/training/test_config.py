@@ -20,7 +20,7 @@ from groomwatch.training.config import (
 
 def test_every_shipped_config_loads_and_names_a_known_detector():
     names = shipped_configs()
-    assert set(names) == {"tfidf", "embedding", "static", "finetune", "exemplar"}
+    assert set(names) == {"tfidf", "tfidf-real", "embedding", "static", "finetune", "exemplar"}
     models = {load_config(name).model for name in names}
     assert models == set(DETECTORS)
 
@@ -102,7 +102,9 @@ def test_bad_detector_params_fail_before_data_is_read(tmp_path: Path, capsys):
     assert "min_df" in err and "/no/such/dir" not in err
 
 
-@pytest.mark.parametrize("name", ["tfidf", "embedding", "static", "finetune", "exemplar"])
+@pytest.mark.parametrize(
+    "name", ["tfidf", "tfidf-real", "embedding", "static", "finetune", "exemplar"]
+)
 def test_shipped_config_params_are_accepted_by_its_detector(name):
     import importlib.util
 
@@ -116,3 +118,11 @@ def test_shipped_config_params_are_accepted_by_its_detector(name):
     params = detector.get_params()
     assert {k: params[k] for k in config.params} == config.params
     assert params.get("seed", config.seed) == config.seed
+
+
+def test_a_bare_yaml_on_key_is_the_threshold_subset(tmp_path: Path):
+    # YAML 1.1 reads `on:` as the boolean true; the config still means the subset
+    path = tmp_path / "real.yaml"
+    path.write_text("model: tfidf-lr\nthreshold:\n  on: {source: nps}\n")
+    assert load_config(path).threshold.on == {"source": "nps"}
+    assert load_config("tfidf-real").threshold.on == {"source": "nps"}
