@@ -68,7 +68,8 @@ class Review(Base):
                                                            nullable=True)
     content_deleted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
-    __table_args__ = (Index("ix_reviews_queue", "status", "score", "created_at"),)
+    __table_args__ = (Index("ix_reviews_queue", "status", "score", "created_at"),
+                      Index("ix_reviews_conversation", "conversation_id", "client"))
 
 
 class Decision(Base):
