@@ -152,7 +152,7 @@ def verify(db: Database, expect_head: str | None = None) -> Verification:
     problems: list[str] = []
     prev, expected_seq, count, unkeyed, keyed_seen = GENESIS, 1, 0, 0, False
     hashes: dict[int, str] = {}
-    with db.transaction() as session:
+    with db.reading() as session:
         total = session.scalar(select(Counter.value).where(Counter.name == AUDIT_SEQ)) or 0
         for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.seq)):
             count += 1

@@ -140,6 +140,10 @@ class Counter(Base):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
+#: Execution option that makes SQLite begin a deferred (read) transaction.
+READ_ONLY = "groomwatch_read_only"
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout and immediate transactions."""
     try:
@@ -167,7 +171,9 @@ def _make_sqlite_serialise(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader takes no write lock: in WAL mode it reads a snapshot while writers commit.
+        reading = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN DEFERRED" if reading else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -182,6 +188,18 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         with self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads (statistics, ``audit verify``): on SQLite it holds no
+        write lock, so a report run against a live database never delays the server's
+        commits. Anything it writes is rolled back."""
+        with (self.engine.connect().execution_options(**{READ_ONLY: True}) as connection,
+              Session(connection, expire_on_commit=False) as session):
+            try:
+                yield session
+            finally:
+                session.rollback()
 
     @property
     def is_sqlite(self) -> bool:

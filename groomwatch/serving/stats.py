@@ -67,5 +67,5 @@ def compute(session: Session) -> dict[str, Any]:
 
 
 def read(db: Database) -> dict[str, Any]:
-    with db.transaction() as session:
+    with db.reading() as session:
         return compute(session)
