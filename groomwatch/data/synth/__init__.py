@@ -1,8 +1,9 @@
 """Synthetic, non-explicit grooming and look-alike benign conversations.
 
 ``generate(SynthConfig(...))`` returns labelled conversation records; the same config always
-gives the same records. Sexual content never appears: redaction tokens such as
-``[SEXUAL_CONTENT]`` stand where it would be.
+gives the same records. Sexual content never appears: the sexual stage is steering language
+that names no act. Redaction tokens such as ``[IMAGE]`` appear only with
+``redaction_tokens=True``.
 """
 
 from groomwatch.data.synth.config import SynthConfig, load_config
