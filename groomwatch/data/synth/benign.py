@@ -40,6 +40,9 @@ class Scenario:
     beats: tuple[Beat, ...]
     #: bounds of the share of turns spent on the beats rather than small talk
     share: tuple[float, float] = LOOKALIKE_SHARE
+    #: written like instant messages ("u", "r", "dont") or like adults' everyday typed chat,
+    #: where real chit-chat between adults writes "u" for "you" almost never
+    formal: bool = False
 
 
 def _parent(rng: random.Random) -> tuple[Persona, Persona]:
@@ -201,6 +204,7 @@ SCENARIOS: dict[str, Scenario] = {
                 (0, "support_info", ("thanks", "agree")),
                 (1, "unsure", ("support_info",)),
             ),
+            formal=True,
         ),
         Scenario(
             "new_acquaintances",
@@ -248,6 +252,7 @@ SCENARIOS: dict[str, Scenario] = {
                 (0, "ask", ("tell", "adult_tell", "story")),
                 (1, "change_subject", ("adult_tell", "tell")),
             ),
+            formal=True,
         ),
         Scenario(
             "chat_room",
@@ -278,6 +283,7 @@ SCENARIOS: dict[str, Scenario] = {
                 (1, "tell", ("react", "tell")),
                 (1, "change_subject", ("tell", "story")),
             ),
+            formal=True,
         ),
     )
 }

@@ -7,6 +7,7 @@ and its index, so the same config always gives the same records, in the same ord
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import random
 from collections.abc import Callable, Iterator
@@ -76,6 +77,7 @@ def _conversation(config: SynthConfig, index: int, slot: _Slot) -> Conversation:
     rng = random.Random(f"groomwatch-synth:{config.seed}:{index}")
     grammar = load_grammar(slot.language, config.redaction_tokens)
     n = surface.message_count(rng, config)
+    formal = False
     if slot.offender is not None:
         cast: tuple[Persona, Persona] = (slot.offender.persona, personas.child(rng))
         turns = grooming_script(rng, slot.offender, n, grammar.double_moves)
@@ -86,10 +88,11 @@ def _conversation(config: SynthConfig, index: int, slot: _Slot) -> Conversation:
         }
     else:
         scenario = SCENARIOS[slot.scenario]
+        formal = scenario.formal
         cast = scenario.cast(rng)
         turns = benign_script(rng, scenario, n)
         meta = {"scenario": scenario.name}
-    styles = [_style(rng, person, config) for person in cast]
+    styles = [_style(rng, person, config, formal) for person in cast]
     facts = [_facts(person, grammar) for person in cast]
     contexts = [
         {**mine, "OTHER": theirs["SELF"], "OTOWN": theirs["TOWN"], "OPETNAME": theirs["PETNAME"]}
@@ -151,11 +154,16 @@ def _facts(person: Persona, grammar: Grammar) -> dict[str, str]:
     }
 
 
-def _style(rng: random.Random, person: Persona, config: SynthConfig) -> surface.WriterStyle:
+def _style(
+    rng: random.Random, person: Persona, config: SynthConfig, formal: bool
+) -> surface.WriterStyle:
     """A writer's typing habits; an offender keeps theirs across all their conversations."""
     if person.offender:
         rng = random.Random(f"style:{person.author_id}")
-    return surface.writer_style(rng, config.noise, person.role == "child")
+    style = surface.writer_style(rng, config.noise, person.role == "child")
+    if formal:  # everyday typed chat between adults: few chat abbreviations
+        style = dataclasses.replace(style, abbreviations=style.abbreviations * 0.1)
+    return style
 
 
 def iter_conversations(config: SynthConfig) -> Iterator[Conversation]:
