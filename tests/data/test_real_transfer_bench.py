@@ -22,9 +22,14 @@ POST = (
 
 @pytest.fixture
 def bench(monkeypatch, tmp_path: Path):
+    from groomwatch.data.importers.chitchat import iter_chitchat
+
     monkeypatch.syspath_prepend(str(BENCHMARKS))
     monkeypatch.setenv("GROOMWATCH_CACHE_DIR", str(tmp_path / "cache"))
-    return importlib.import_module("real_transfer")
+    module = importlib.import_module("real_transfer")
+    # the real chit-chat corpus, its first 300 conversations (converting all takes seconds)
+    monkeypatch.setattr(module, "iter_chitchat", lambda: iter_chitchat(limit=300))
+    return module
 
 
 def make_corpora(root: Path) -> Path:
