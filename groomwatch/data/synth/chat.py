@@ -37,7 +37,7 @@ OPENING_MOVES = 2
 #: topic (a pick-up, a photo, a date) among more everyday talk. That is what the real logs show:
 #: each grooming cue comes up more often in offender lines than in real benign chat
 #: (``cues.REAL_RATES``), so a look-alike must not carry a cue more densely than grooming does.
-GROOMING_SHARE = (0.6, 0.9)
+GROOMING_SHARE = (0.7, 0.95)
 LOOKALIKE_SHARE = (0.3, 0.65)
 
 
