@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -198,20 +198,10 @@ def launch_server(model_dir: Path, db_url: str, log: Path, *extra: str) -> Serve
 
 
 @pytest.fixture
-def start_server(model_dir: Path, tmp_path: Path) -> Iterator:
-    """``start_server(*serve_options)`` runs a real server on a fresh SQLite file; killed after."""
-    started: list[Server] = []
-
-    def start(*options: str) -> Server:
-        server = launch_server(model_dir, f"sqlite:///{tmp_path / 'review.db'}",
-                               tmp_path / "server.log", *options)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.process.kill()
-        server.process.wait()
+def start_server(launch) -> Callable[..., Server]:
+    """``start_server(*serve_options)`` runs a real server on a fresh SQLite file
+    (``review.db``); killed after."""
+    return lambda *options: launch("review", *options)
 
 
 @pytest.fixture
