@@ -405,6 +405,14 @@ def main(argv: list[str] | None = None) -> int:
     results: list[dict[str, Any]] = []
     rows: list[Row] = []
     failed: list[str] = []
+
+    def save() -> None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({
+            "generator_version": GENERATOR_VERSION, "seed": args.seed, "sizes": asdict(sizes),
+            "ratios": RATIOS, "splits": counts, "results": results, "failed": failed},
+            indent=2) + "\n")
+
     for name in args.configs or (FULL_CONFIGS if full else QUICK_CONFIGS):
         try:
             config = load_config(name)
@@ -428,15 +436,20 @@ def main(argv: list[str] | None = None) -> int:
             # issue 12's targets hold for tfidf-lr trained on real-train, whatever its policy
             targeted = config.model == "tfidf-lr" and training == "real"
             rows += rows_of(label, training, figures, targeted=targeted)
-            print(f"done: {label} ← {training} (fit {figures['fit_seconds']:.0f} s)", flush=True)
+            print(f"done: {label} ← {training} (fit {figures['fit_seconds']:.0f} s): "
+                  f"{_summary(figures)}", flush=True)
+            save()  # after every row, so a long --full run that is stopped keeps what it has
+    save()
     print_table(results)
     emit(rows)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({
-        "generator_version": GENERATOR_VERSION, "seed": args.seed, "sizes": asdict(sizes),
-        "ratios": RATIOS, "splits": counts, "results": results, "failed": failed}, indent=2)
-        + "\n")
     return 1 if failed else 0
+
+
+def _summary(figures: dict[str, Any]) -> str:
+    """The row's main figures on one line (no text of any corpus)."""
+    return (f"ROC-AUC {figures['roc_auc']['value']:.3f}, vs NPS {figures['roc_auc_vs_nps']:.3f}, "
+            + ", ".join(f"{name} {figures[name]['value']:.3f}" for name, _ in RATES))
+
 
 
 if __name__ == "__main__":
