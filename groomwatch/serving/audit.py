@@ -84,10 +84,13 @@ def _payload(seq: int, at: datetime, actor: str, action: str, target: str, detai
     ).encode()
 
 
+def _sign(key: bytes, payload: bytes) -> str:
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
+
+
 def entry_hash(key: bytes, seq: int, at: datetime, actor: str, action: str, target: str,
                detail: dict, prev_hash: str) -> str:
-    return hmac.new(key, _payload(seq, at, actor, action, target, detail, prev_hash),
-                    hashlib.sha256).hexdigest()
+    return _sign(key, _payload(seq, at, actor, action, target, detail, prev_hash))
 
 
 def _next_seq(session: Session) -> int:
@@ -162,8 +165,7 @@ def verify(db: Database, expect_head: str | None = None) -> Verification:
                 problems.append(f"entry {entry.seq} does not link to the entry before it")
             payload = _payload(entry.seq, entry.at, entry.actor, entry.action, entry.target,
                                entry.detail, entry.prev_hash)
-            if hmac.compare_digest(hmac.new(key, payload, hashlib.sha256).hexdigest(),
-                                   entry.hash):
+            if hmac.compare_digest(_sign(key, payload), entry.hash):
                 keyed_seen = True
             elif not keyed_seen and hashlib.sha256(payload).hexdigest() == entry.hash:
                 unkeyed += 1
