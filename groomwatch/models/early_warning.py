@@ -9,7 +9,7 @@ detector's ``window_scorer``, which ``tfidf-lr`` updates incrementally.
 
 from __future__ import annotations
 
-from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,6 +49,12 @@ class EarlyWarning:
         if not 0.0 <= self.threshold <= 1.0:
             raise ConfigError(f"threshold must be a probability in [0, 1], not {threshold}")
 
+    def fires(self, scores: Sequence[float]) -> bool:
+        """The rule itself: at least ``s`` of the last ``history`` window scores reach the
+        threshold (shared by in-memory streams and the review service's stored ones)."""
+        recent = scores[-self.history:]
+        return sum(score >= self.threshold for score in recent) >= self.s
+
     def stream(self) -> WarningStream:
         """A fresh state for one conversation fed message by message."""
         return WarningStream(self)
@@ -61,12 +67,11 @@ class EarlyWarning:
 
 
 class WarningStream:
-    """Per-conversation state: the detector's window scorer plus the last ``history`` votes."""
+    """Per-conversation state: the detector's window scorer plus the window scores so far."""
 
     def __init__(self, rule: EarlyWarning) -> None:
         self.rule = rule
         self.scorer = rule.detector.window_scorer(rule.window)
-        self.votes: deque[bool] = deque(maxlen=rule.history)
         self.scores: list[float] = []
         self.warning_at: int | None = None
 
@@ -74,8 +79,7 @@ class WarningStream:
         """Add one message; returns its window score and whether the warning is on."""
         score = self.scorer.update(message)
         self.scores.append(score)
-        self.votes.append(score >= self.rule.threshold)
-        if self.warning_at is None and sum(self.votes) >= self.rule.s:
+        if self.warning_at is None and self.rule.fires(self.scores):
             self.warning_at = len(self.scores)
         return score, self.warning_at is not None
 

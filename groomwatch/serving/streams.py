@@ -57,7 +57,7 @@ class Streams:
                 state.append(message, role, self.rule.window)
                 score = self.window_score(state)
                 state.record(score, self.rule.history)
-                if state.warning_at is None and self._fires(state.scores):
+                if state.warning_at is None and self.rule.fires(state.scores):
                     state.warning_at = state.seen
                 warned = state.warning_at is not None
                 if warned and state.review_id is None:
@@ -80,11 +80,6 @@ class Streams:
         scorer = RescoringWindowScorer(self.detector, self.rule.window)
         scorer.messages.extend(window[:-1])
         return scorer.update(window[-1])
-
-    def _fires(self, scores: list[float]) -> bool:
-        """The eSPD rule on the last ``history`` window scores, as ``WarningStream`` applies it."""
-        recent = scores[-self.rule.history:]
-        return sum(score >= self.rule.threshold for score in recent) >= self.rule.s
 
     def drop(self, client: str, conversation_id: str) -> bool:
         return self.store.drop((client, conversation_id))
