@@ -59,7 +59,7 @@ from groomwatch.data.window import windows
 from groomwatch.errors import GroomwatchError
 from groomwatch.models.base import Detector, conversation_labels
 from groomwatch.models.embedders import cache_dir
-from groomwatch.stats import bootstrap, clopper_pearson, percentile_bounds
+from groomwatch.stats import bootstrap, clopper_pearson, percentile_bounds, recall_at_fpr
 from groomwatch.training.config import TrainConfig, load_config, shipped_configs
 from groomwatch.training.run import fit_detector
 
@@ -264,8 +264,8 @@ def score_test(detector: Detector, test: Sequence[Conversation], *, resamples: i
         **{f"roc_auc_vs_{source}": _roc_auc(y[pj | (sources == source)],
                                             scores[pj | (sources == source)])
            for source in ("chitchat", "nps")},
-        "recall_at_1pct_fpr": _recall_at_fpr(y, scores, 0.01),
-        "recall_at_5pct_fpr": _recall_at_fpr(y, scores, 0.05),
+        "recall_at_1pct_fpr": recall_at_fpr(y, scores, 0.01),
+        "recall_at_5pct_fpr": recall_at_fpr(y, scores, 0.05),
         "threshold": threshold,
         "test": {source: int((sources == source).sum()) for source in SOURCES},
         "test_groups": {source: len(set(groups[sources == source])) for source in SOURCES},
@@ -301,13 +301,6 @@ def _roc_auc(y: np.ndarray, scores: np.ndarray) -> float:
     from sklearn.metrics import roc_auc_score
 
     return float(roc_auc_score(y, scores))
-
-
-def _recall_at_fpr(y: np.ndarray, scores: np.ndarray, fpr: float) -> float:
-    from sklearn.metrics import roc_curve
-
-    fprs, tprs, _ = roc_curve(y, scores)
-    return float(tprs[fprs <= fpr].max())
 
 
 def rows_of(config: str, training: str, figures: dict[str, Any], *, targeted: bool
