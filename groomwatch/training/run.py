@@ -93,11 +93,8 @@ def fit_detector(
     """Fit, then set the threshold by the config's policy; returns validation labels and scores."""
     detector = build_detector(config)
     seed_everything(config.seed)
-    weights = source_weights(config.source_weights, train)
-    if weights is None:
-        detector.fit(train, validation)
-    else:
-        detector.fit(train, validation, sample_weight=weights)
+    detector.fit(train, validation,
+                 sample_weight=source_weights(config.source_weights, train))
     y = conversation_labels(validation, "validation")
     scores = detector.predict_proba(validation)
     detector.threshold = pick_threshold(config.threshold, validation, y, scores)
