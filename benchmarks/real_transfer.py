@@ -14,7 +14,9 @@ threshold policy may use one).
 The splits are cached under the groomwatch cache directory, never in the repository.
 
 For each shipped detector config (tfidf-lr and exemplar; all five with ``--full``) and each
-training set: (a) ``synth`` defaults, (b) real-train, (c) real-train + synthetic, it fits with
+training set: (a) ``synth`` defaults (or ``--synth-config``), (a') the same conversations cut
+into the test's view (one-author windows, offenders only for grooming), (b) real-train,
+(c) real-train + synthetic, it fits with
 the project's training path (``fit_detector``: the config's parameters, seed and threshold
 policy on the validation split of that training set, no MLflow) and scores real-test: ROC-AUC
 (overall, and against each negative source alone), recall at 1% and 5% FPR, and at the model's
@@ -55,6 +57,7 @@ from groomwatch.data.io import SPLITS, read_conversations, write_conversations
 from groomwatch.data.record import Conversation
 from groomwatch.data.split import assign_splits, split_conversations
 from groomwatch.data.synth import GENERATOR_VERSION, SynthConfig, generate
+from groomwatch.data.synth.config import load_config as load_synth_config
 from groomwatch.data.window import windows
 from groomwatch.errors import GroomwatchError
 from groomwatch.models.base import Detector, conversation_labels
@@ -70,7 +73,7 @@ SOURCES = ("pj", "chitchat", "nps")
 RATIOS = (0.6, 0.15, 0.25)
 QUICK_CONFIGS = ("tfidf", "exemplar")
 FULL_CONFIGS = tuple(shipped_configs())  # the five detectors' configs and their variants
-TRAINING_SETS = ("synthetic", "real", "real+synthetic")
+TRAINING_SETS = ("synthetic", "synthetic-windows", "real", "real+synthetic")
 #: issue 12's targets for tfidf-lr trained on real-train
 TARGETS = {"roc_auc": ">= 0.97", "pj_recall": ">= 0.80", "chitchat_fpr": "<= 0.01",
            "nps_fpr": "<= 0.05"}
@@ -188,15 +191,31 @@ def synthetic_splits(config: SynthConfig | None = None) -> dict[str, list[Conver
                    lambda: split_conversations(generate(config), config.split, config.seed))
 
 
+def author_windows(conversations: Iterable[Conversation], size: int = QUICK_SIZES.window
+                   ) -> list[Conversation]:
+    """Synthetic conversations cut the way the real ones are: every full one-author window
+    of ``size`` messages, and of a grooming conversation only the offender's (a decoy's or
+    child's lines are not grooming, and no real PJ window holds them). Deterministic."""
+    kept = []
+    for conv in conversations:
+        kept += [w for w in windows(conv, size, by="author", offenders_only=conv.label == 1)
+                 if len(w.messages) == size]
+    return kept
+
+
 def training_set(name: str, real: dict[str, list[Conversation]],
                  synthetic: Callable[[], dict[str, list[Conversation]]]
                  ) -> tuple[list[Conversation], list[Conversation]]:
-    """(train, validation) of one of TRAINING_SETS."""
+    """(train, validation) of one of TRAINING_SETS. ``synthetic-windows`` is the synthetic
+    set in the real test's view (``author_windows``): the test holds one-author windows of
+    offenders, while a whole synthetic conversation also holds the child's lines."""
     if name == "real":
         return real["train"], real["validation"]
     synth = synthetic()
     if name == "synthetic":
         return synth["train"], synth["validation"]
+    if name == "synthetic-windows":
+        return author_windows(synth["train"]), author_windows(synth["validation"])
     return real["train"] + synth["train"], real["validation"] + synth["validation"]
 
 
@@ -325,6 +344,18 @@ def rows_of(config: str, training: str, figures: dict[str, Any], *, targeted: bo
     return rows
 
 
+def with_hard_negative_threshold(config: TrainConfig, target_fpr: float | None
+                                 ) -> TrainConfig:
+    """``config`` with its threshold held at ``target_fpr`` on the NPS negatives of the
+    validation split (the hard-negative policy of ``tfidf-real``), unless it already names
+    its own subset or no target is given. Training sets without NPS fall back to all
+    negatives (``_policy_on_what_is_there``)."""
+    if target_fpr is None or config.threshold.on:
+        return config
+    return replace(config, threshold=replace(config.threshold, policy="target-fpr",
+                                             target_fpr=target_fpr, on={"source": "nps"}))
+
+
 def _policy_on_what_is_there(config: TrainConfig, validation: Sequence[Conversation]
                               ) -> TrainConfig:
     """A threshold held on a subset of negatives (``threshold.on``, e.g. NPS) that this
@@ -367,10 +398,23 @@ def main(argv: list[str] | None = None) -> int:
                         help="config name or YAML path to run (repeatable; default: shipped)")
     parser.add_argument("--training", action="append", choices=TRAINING_SETS,
                         help="training set(s) to run (default: all three)")
+    parser.add_argument("--synth-config", type=Path, metavar="YAML",
+                        help="generator config for the synthetic training sets (default: the "
+                             "`groomwatch synth` defaults)")
+    parser.add_argument("--hard-negative-fpr", type=float, metavar="FPR",
+                        help="hold every config's threshold at this FPR on the NPS negatives "
+                             "of the validation split (configs that name their own subset "
+                             "keep it); default: each config's own policy")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=HERE / "out" / "real_transfer.json",
                         help="where the detailed figures (with intervals) go")
     args = parser.parse_args(argv)
+    if args.hard_negative_fpr is not None and not 0 < args.hard_negative_fpr < 1:
+        parser.error("--hard-negative-fpr must be between 0 and 1")
+    try:
+        synth_config = load_synth_config(args.synth_config) if args.synth_config else None
+    except GroomwatchError as exc:
+        parser.error(str(exc))
     full = args.full or os.environ.get(QUICK_ENV) == "0"  # run_all.py --full
     folder = datasets_dir(args.datasets)
     if folder is None:
@@ -388,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
         """Generated once per run; a generator that fails fails every synthetic row at once."""
         if "splits" not in synth_cache:
             try:
-                synth_cache["splits"] = synthetic_splits()
+                synth_cache["splits"] = synthetic_splits(synth_config)
             except GroomwatchError as exc:
                 synth_cache["splits"] = exc
         if isinstance(synth_cache["splits"], Exception):
@@ -403,6 +447,8 @@ def main(argv: list[str] | None = None) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({
             "generator_version": GENERATOR_VERSION, "seed": args.seed, "sizes": asdict(sizes),
+            "synth_config": asdict(synth_config or SynthConfig()),
+            "hard_negative_fpr": args.hard_negative_fpr,
             "ratios": RATIOS, "splits": counts, "results": results, "failed": failed},
             indent=2) + "\n")
 
@@ -415,7 +461,8 @@ def main(argv: list[str] | None = None) -> int:
         for training in args.training or TRAINING_SETS:
             try:
                 train, validation = training_set(training, real.result, synthetic)
-                row_config = _policy_on_what_is_there(config, validation)
+                row_config = _policy_on_what_is_there(
+                    with_hard_negative_threshold(config, args.hard_negative_fpr), validation)
                 figures = evaluate_detector(train, validation, row_config, real.result["test"],
                                             seed=args.seed)
             except GroomwatchError as exc:  # e.g. a generator under construction: say so

@@ -98,3 +98,30 @@ def test_absent_corpora_skip_with_one_line(bench, tmp_path: Path, capsys) -> Non
     assert bench.main(["--datasets", str(tmp_path / "nowhere")]) == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and "skipped" in out[0] and "absent" in out[0]
+
+
+def test_synthetic_windows_are_the_real_tests_view(bench) -> None:
+    """Grooming conversations give only their offender's one-author windows, benign ones
+    every speaker's; all full, so length and speaker count cannot separate the classes."""
+    from groomwatch.data.synth import SynthConfig, generate
+
+    conversations = list(generate(SynthConfig(n=60, prevalence=0.5, languages=["en"], seed=3)))
+    cut = bench.author_windows(conversations, size=4)
+    by_id = {c.conversation_id: c for c in conversations}
+    assert cut and {w.label for w in cut} == {0, 1}
+    for window in cut:
+        source = by_id[window.meta["window"]["of"]]
+        authors = {m.author_id for m in window.messages}
+        assert len(window.messages) == 4 and len(authors) == 1
+        offenders = {p.author_id for p in source.participants if p.offender}
+        assert (authors <= offenders) == (window.label == 1)
+    assert bench.author_windows(conversations, size=4) == cut  # deterministic
+
+
+def test_hard_negative_threshold_override(bench) -> None:
+    tfidf, tfidf_real = bench.load_config("tfidf"), bench.load_config("tfidf-real")
+    held = bench.with_hard_negative_threshold(tfidf, 0.05).threshold
+    assert (held.policy, held.target_fpr, held.on) == ("target-fpr", 0.05, {"source": "nps"})
+    assert bench.with_hard_negative_threshold(tfidf, None) == tfidf
+    # a config that names its own subset keeps its policy
+    assert bench.with_hard_negative_threshold(tfidf_real, 0.05) == tfidf_real
