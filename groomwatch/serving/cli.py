@@ -81,12 +81,21 @@ def serve(
 
     connect(streams).close()  # fail here, once, not in every worker
     _database(db).dispose()  # migrate once, before the workers start
-    # uvicorn starts each worker as a fresh interpreter that builds its own app from these
+    from groomwatch.serving import workers as supervisor
+
+    # each worker is a fresh interpreter that builds its own app from these
     os.environ[SETTINGS_ENV] = json.dumps(asdict(settings), default=str)
     typer.echo(f"serving {model} on http://{host}:{port} with {workers} workers "
                "(docs at /docs)", err=True)
-    uvicorn.run("groomwatch.serving.cli:worker_app", factory=True, workers=workers, host=host,
-                port=port, log_level="warning", access_log=False)
+    if not supervisor.supported():  # one shared socket: connections spread less evenly
+        uvicorn.run(supervisor.APP, factory=True, workers=workers, host=host, port=port,
+                    log_level="warning", access_log=False)
+        return
+    try:
+        status = supervisor.run(workers, host, port)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    raise typer.Exit(status)
 
 
 def worker_app():

@@ -7,8 +7,10 @@ Needs ``GROOMWATCH_TEST_REDIS_URL`` (``.ci/run`` starts a throwaway ``redis-serv
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
+import time
 
 import httpx
 import psutil
@@ -70,14 +72,16 @@ def test_four_workers_on_redis_warn_like_one_process_even_when_one_is_killed(
                          for m in messages]
     four = launch("four", "--streams", redis_url, "--workers", "4")
     try:
-        workers = psutil.Process(four.process.pid).children()
-        assert len(workers) >= 4
+        workers = _workers(four, 4)
         idle = {w.pid: sum(w.cpu_times()[:2]) for w in workers}
         # interleave the conversations, as a platform's traffic would
         got: dict[str, list[dict]] = {cid: [] for cid in chats}
         for position in range(30):
             if position == 12:  # SIGKILL one worker mid-stream: the others hold no window
                 workers[0].kill()
+                # gone, with its socket: connections its socket had queued but not yet
+                # accepted are reset, as a proxy sees when a worker dies (it retries)
+                workers[0].wait(30)
             for cid, messages in chats.items():
                 got[cid] += _push(four, cid, messages[position:position + 1])
         busy = [w for w in workers[1:] if sum(w.cpu_times()[:2]) - idle[w.pid] > 0.05]
@@ -92,6 +96,52 @@ def test_four_workers_on_redis_warn_like_one_process_even_when_one_is_killed(
                      for r in session.query(Review))
     assert _reviews(four.db_url) == one  # one review per warned stream, of the same window
     assert "zebracorn" not in four.log.read_text()  # no stream text in any worker's log
+
+
+def _established(process: psutil.Process, port: int) -> int:
+    return sum(1 for c in process.net_connections("tcp")
+               if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port)
+
+
+def _workers(server, n: int, other_than: int | None = None) -> list[psutil.Process]:
+    """The server's ``n`` worker processes, once all listen on its port (its children that
+    do: not, say, multiprocessing's resource tracker), none of them ``other_than``."""
+    port = int(server.url.rsplit(":", 1)[1])
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        workers = [child for child in psutil.Process(server.process.pid).children()
+                   if child.pid != other_than and any(
+                       c.status == psutil.CONN_LISTEN and c.laddr.port == port
+                       for c in child.net_connections("tcp"))]
+        if len(workers) == n:
+            return workers
+        time.sleep(0.5)
+    pytest.fail(f"{n} workers did not listen within 90 s")
+
+
+def test_keep_alive_connections_opened_together_spread_and_a_dead_worker_is_replaced(
+        launch, redis_url):
+    """One socket shared by the workers gave every connection of a burst to one worker (four
+    workers streamed slower than one); each worker's own SO_REUSEPORT socket spreads them."""
+    two = launch("two", "--streams", redis_url, "--workers", "2")
+    port = int(two.url.rsplit(":", 1)[1])
+    try:
+        workers = _workers(two, 2)
+        assert len(workers) == 2
+        connections = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
+        for connection in connections:  # answered: each worker has accepted its share
+            connection.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        for connection in connections:
+            assert connection.recv(1024).startswith(b"HTTP/1.1 200")
+        held = [_established(w, port) for w in workers]
+        assert sum(held) == 16 and min(held) >= 1, held  # all 16 on one: p = 3e-5
+        for connection in connections:
+            connection.close()
+        workers[0].kill()
+        _workers(two, 2, other_than=workers[0].pid)  # a new worker took its place
+        assert httpx.get(f"{two.url}/health", timeout=30).status_code == 200
+    finally:
+        _stop(two)
 
 
 def test_several_workers_need_shared_streams(model_dir, tmp_path):
