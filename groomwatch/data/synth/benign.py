@@ -40,9 +40,9 @@ class Scenario:
     beats: tuple[Beat, ...]
     #: bounds of the share of turns spent on the beats rather than small talk
     share: tuple[float, float] = LOOKALIKE_SHARE
-    #: written like instant messages ("u", "r", "dont") or like adults' everyday typed chat,
-    #: where real chit-chat between adults writes "u" for "you" almost never
-    formal: bool = False
+    #: how the chat is typed (``surface.REGISTERS``): instant messages ("u", "r", "dont"), a
+    #: public chat room, or adults' everyday typed chat, where "u" for "you" almost never occurs
+    register: str = "im"
 
 
 def _parent(rng: random.Random) -> tuple[Persona, Persona]:
@@ -147,7 +147,6 @@ SCENARIOS: dict[str, Scenario] = {
                 (0, "adult_ask", ("adult_tell", "tell")),
                 (0, "g_photo", ("send_photo", "refuse", "flirt")),
                 (0, "g_private", ("agree", "unsure")),
-                (1, "ask_age", ("say_age",)),
             ),
         ),
         Scenario(
@@ -157,7 +156,6 @@ SCENARIOS: dict[str, Scenario] = {
                 (0, "teen_flirt", ("teen_flirt", "react", "unsure", "c_hesitant")),
                 (1, "teen_flirt", ("react", "tell")),
                 (0, "ask_age", ("say_age",)),
-                (1, "ask_age", ("say_age",)),
                 (0, "compliment", ("thanks", "react")),
                 (0, "keep_quiet", ("agree", "c_open")),
                 (0, "arrange_meet", ("agree", "unsure", "refuse")),
@@ -204,16 +202,14 @@ SCENARIOS: dict[str, Scenario] = {
                 (0, "support_info", ("thanks", "agree")),
                 (1, "unsure", ("support_info",)),
             ),
-            formal=True,
+            register="formal",
         ),
         Scenario(
             "new_acquaintances",
             _strangers,
             (
                 (0, "ask_age", ("say_age",)),
-                (1, "ask_age", ("say_age",)),
                 (0, "ask_where", ("say_where", "unsure")),
-                (1, "ask_where", ("say_where",)),
                 (0, "g_friend", ("tell", "story", "react", "c_open")),
                 (1, "g_friend", ("tell", "story")),
                 (0, "ask", ("story", "tell")),
@@ -252,7 +248,7 @@ SCENARIOS: dict[str, Scenario] = {
                 (0, "ask", ("tell", "adult_tell", "story")),
                 (1, "change_subject", ("adult_tell", "tell")),
             ),
-            formal=True,
+            register="formal",
         ),
         Scenario(
             "chat_room",
@@ -262,15 +258,17 @@ SCENARIOS: dict[str, Scenario] = {
                 (1, "room_chat", ("room_chat", "react")),
                 (0, "room_chat", ("room_chat", "react", "banter")),
                 (1, "room_chat", ("room_chat", "hello", "flirt")),
-                (0, "ask_age", ("say_age", "room_chat")),
                 (0, "ask_where", ("say_where", "room_chat")),
                 (0, "flirt", ("react", "room_chat", "flirt")),
                 (0, "g_photo", ("refuse", "room_chat", "send_photo")),
                 (0, "move_app", ("agree", "refuse", "room_chat")),
                 (1, "banter", ("room_chat", "react")),
+                *((i % 2, "room_chat", ("room_chat", "react", "hello")) for i in range(8)),
             ),
-            # a public room is mostly its own chatter: the room lines are the scenario
+            # a public room is mostly its own chatter: the room lines are the scenario, and a
+            # real room's window of ten lines shows a cue a third as often as an offender's
             share=(0.6, 0.9),
+            register="room",
         ),
         Scenario(
             "chitchat",
@@ -283,7 +281,7 @@ SCENARIOS: dict[str, Scenario] = {
                 (1, "tell", ("react", "tell")),
                 (1, "change_subject", ("tell", "story")),
             ),
-            formal=True,
+            register="formal",
         ),
     )
 }

@@ -37,8 +37,11 @@ OPENING_MOVES = 2
 #: topic (a pick-up, a photo, a date) among more everyday talk. That is what the real logs show:
 #: each grooming cue comes up more often in offender lines than in real benign chat
 #: (``cues.REAL_RATES``), so a look-alike must not carry a cue more densely than grooming does.
-GROOMING_SHARE = (0.7, 0.95)
-LOOKALIKE_SHARE = (0.3, 0.65)
+#: Yet a real offender's window of ten lines holds about one cue (0.6 of them hold any), the
+#: rest being answers, "ok"s and everyday talk: an offender who pushes the agenda in every line
+#: teaches a detector to wait for a pile of cues that real offenders never type.
+GROOMING_SHARE = (0.35, 0.65)
+LOOKALIKE_SHARE = (0.2, 0.5)
 
 
 def move_share(rng: random.Random, bounds: tuple[float, float]) -> float:

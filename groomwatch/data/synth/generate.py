@@ -7,7 +7,6 @@ and its index, so the same config always gives the same records, in the same ord
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import random
 from collections.abc import Callable, Iterator
@@ -25,8 +24,11 @@ from groomwatch.data.synth.personas import OffenderProfile, Persona
 #: Bumped whenever the same seed and config give different conversations (2.0: everyday adult
 #: talk, drifting chats, grooming moves among small talk, compiled grammar tables; 3.0: no
 #: redaction tokens by default, non-explicit steering language, personas that keep their facts,
-#: offenders who keep their style, multi-day restarts, cue rates set against real chat).
-GENERATOR_VERSION = "3.0"
+#: offenders who keep their style, multi-day restarts, cue rates set against real chat; 3.1:
+#: offenders acknowledge answers and spend less of the chat on their agenda, as real offender
+#: windows do, and each kind of chat is typed in its own register: instant messages, chat rooms
+#: or adults' everyday chat, with their own capitals, "!" and laughs).
+GENERATOR_VERSION = "3.1"
 SOURCE = "groomwatch-synth"
 
 
@@ -77,7 +79,7 @@ def _conversation(config: SynthConfig, index: int, slot: _Slot) -> Conversation:
     rng = random.Random(f"groomwatch-synth:{config.seed}:{index}")
     grammar = load_grammar(slot.language, config.redaction_tokens)
     n = surface.message_count(rng, config)
-    formal = False
+    register = "im"
     if slot.offender is not None:
         cast: tuple[Persona, Persona] = (slot.offender.persona, personas.child(rng))
         turns = grooming_script(rng, slot.offender, n, grammar.double_moves)
@@ -88,11 +90,11 @@ def _conversation(config: SynthConfig, index: int, slot: _Slot) -> Conversation:
         }
     else:
         scenario = SCENARIOS[slot.scenario]
-        formal = scenario.formal
+        register = scenario.register
         cast = scenario.cast(rng)
         turns = benign_script(rng, scenario, n)
         meta = {"scenario": scenario.name}
-    styles = [_style(rng, person, config, formal) for person in cast]
+    styles = [_style(rng, person, config, register, grammar) for person in cast]
     facts = [_facts(person, grammar) for person in cast]
     contexts = [
         {**mine, "OTHER": theirs["SELF"], "OTOWN": theirs["TOWN"], "OPETNAME": theirs["PETNAME"]}
@@ -155,15 +157,13 @@ def _facts(person: Persona, grammar: Grammar) -> dict[str, str]:
 
 
 def _style(
-    rng: random.Random, person: Persona, config: SynthConfig, formal: bool
+    rng: random.Random, person: Persona, config: SynthConfig, register: str, grammar: Grammar
 ) -> surface.WriterStyle:
     """A writer's typing habits; an offender keeps theirs across all their conversations."""
     if person.offender:
         rng = random.Random(f"style:{person.author_id}")
-    style = surface.writer_style(rng, config.noise, person.role == "child")
-    if formal:  # everyday typed chat between adults: few chat abbreviations
-        style = dataclasses.replace(style, abbreviations=style.abbreviations * 0.1)
-    return style
+    laugh = grammar.laugh(rng, register)
+    return surface.writer_style(rng, config.noise, person.role == "child", register, laugh)
 
 
 def iter_conversations(config: SynthConfig) -> Iterator[Conversation]:

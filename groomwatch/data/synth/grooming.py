@@ -31,10 +31,10 @@ OFFENDER, CHILD = 0, 1
 
 #: the offender's moves in each stage, before the strategy adds its own
 STAGE_MOVES: dict[str, tuple[str, ...]] = {
-    "friendship_forming": ("g_friend",) * 3
-    + ("ask_age", "ask_age", "g_age_react", "ask_school", "ask_where", "compliment", "g_private"),
-    "relationship_forming": ("g_bond",) * 3
-    + ("g_flatter", "g_age_react", "compliment", "mature", "ask_school", "g_gift", "g_photo"),
+    "friendship_forming": ("g_friend",) * 5
+    + ("ask_age", "g_age_react", "ask_school", "ask_where", "compliment", "g_private"),
+    "relationship_forming": ("g_bond",) * 4
+    + ("g_flatter", "g_age_react", "compliment", "mature", "g_gift", "g_photo", "g_private"),
     "risk_assessment": ("g_risk",) * 4 + ("who_home", "ask_where", "ask_school", "g_secret"),
     "exclusivity": ("g_secret",) * 3
     + ("g_private", "g_private", "keep_quiet", "delete_it", "move_app", "g_photo"),
@@ -91,6 +91,10 @@ _OPEN_ANSWERS = {
     "teen_flirt": ("react", "tell"),
     "g_peer": ("react", "tell", "say_age"),
 }
+#: share of the child's answers the offender acknowledges in a short line of its own: a tenth
+#: of real offender lines are a bare "ok", "yea", "lol" or "cool", a third two words or fewer
+ACKNOWLEDGE = 0.5
+_ACKS = ("react", "agree", "agree", "react", "c_open")
 #: stages whose moves set grooming apart from friendly chat; a short window shows one of them
 _TELLING = frozenset(("risk_assessment", "exclusivity", "sexual", "approach"))
 
@@ -148,7 +152,9 @@ def grooming_script(
                 move = f"{move}+{second}" if second != move else move
             kind, answer = styled_reply(rng, style, _OPEN_ANSWERS.get(move.rpartition("+")[2], ()))
             middle += [Turn(OFFENDER, move, 1, stage), Turn(CHILD, answer, 0, stage)]
-            if answer == "say_age" and rng.random() < 0.6:  # the adult's reaction to the age
+            if rng.random() < ACKNOWLEDGE:  # "ok", "lol", "cool": the answer was heard
+                middle.append(Turn(OFFENDER, pick(rng, _ACKS), 0, stage))
+            if answer == "say_age" and rng.random() < 0.4:  # the adult's reaction to the age
                 middle.append(Turn(OFFENDER, "g_age_react", 1, stage))
             if kind == "resistant" and profile.strategy == "pressure" and rng.random() < 0.6:
                 middle.append(Turn(OFFENDER, "g_pressure", 1, stage))

@@ -28,6 +28,8 @@ _EPOCH = datetime(2024, 1, 1)
 _LOGNORMAL = tuple(math.exp(NormalDist().inv_cdf((i + 0.5) / 4096)) for i in range(4096))
 #: share of messages that trail off with a filler word ("lol", "tbh", ...)
 _TAIL_RATE = 0.12
+#: share of messages in which a writer laughs their own way rather than as the wording has it
+_HABIT = 0.85
 #: noise that changes letters and so may create new words (checked by the block-list guard) ...
 _LETTER_NOISE = ("repeats", "typos", "leet", "spacing")
 #: ... and noise that only changes case or adds a symbol
@@ -50,6 +52,10 @@ class WriterStyle:
     #: share of messages typed without apostrophes ("dont", "im"): in the real English logs
     #: 91% of the decoys' "im"/"i'm", 66% of the offenders', 53% in chat rooms, 20% in chit-chat
     bare: float = 0.0
+    #: share of messages that end with "!"
+    exclaim: float = 0.0
+    #: the writer's habitual laugh ("lol", "haha"), typed in place of the others; "" for none
+    laugh: str = ""
 
     #: the perturbations this writer applies, in order, skipping those at rate 0, and the same
     #: without the redaction-token check for the many texts without a token (set on init; plain
@@ -76,24 +82,62 @@ _NOISE_ATTRIBUTES = (
 _TOKEN_FREE = {name: getattr(p, "token_free", p) for name, p in PERTURBATIONS.items()}
 #: habits drawn the same way for every writer (leetspeak and tidiness are drawn apart)
 _DRAWN_RATES = tuple(
-    f.name for f in fields(WriterStyle) if f.init and f.name not in ("tidy", "leet", "bare")
+    f.name
+    for f in fields(WriterStyle)
+    if f.init and f.name not in ("tidy", "leet", "bare", "exclaim", "laugh")
 )
 
 
-def writer_style(rng: random.Random, noise: NoiseConfig, child: bool = False) -> WriterStyle:
+@dataclass(frozen=True)
+class Register:
+    """How a kind of chat is typed, whoever types it and whatever the label.
+
+    Measured on the real English corpora (shares of messages): instant messages (the PJ logs)
+    start with a capital 11% of the time and end with "!" 1%; public chat rooms (NPS) 12% and
+    6%, with "u" for "you" rare; everyday typed chat between adults (BYU chit-chat) 71% and
+    12%, and "u" almost never. Grooming is written in the instant-message register, and so are
+    most look-alikes (parents, coaches, teenagers, dating, gaming).
+    """
+
+    #: factor on each writer's chat-abbreviation rate
+    abbreviations: float = 1.0
+    #: share of tidy writers (capital first letter); None: ``NoiseConfig.tidy_writers``
+    tidy: float | None = None
+    #: upper bound of a writer's share of messages that end with "!"
+    exclaim: float = 0.03
+
+
+REGISTERS = {
+    "im": Register(),
+    "room": Register(abbreviations=0.15, exclaim=0.12),
+    "formal": Register(abbreviations=0.1, tidy=0.75, exclaim=0.25),
+}
+
+
+def writer_style(
+    rng: random.Random,
+    noise: NoiseConfig,
+    child: bool = False,
+    register: str = "im",
+    laugh: str = "",
+) -> WriterStyle:
     """Most writers are a little sloppy, a few very; leetspeak is a habit of a few only.
 
     Children abbreviate most: in the real English logs the decoys posing as children write "u"
     for "you" 88% of the time, adults in chat rooms 24% and the offenders 46%. Children are in
     both classes, so this says who is writing, not the label.
     """
+    kind = REGISTERS[register]
     rates = {name: getattr(noise, name) * rng.random() ** 1.5 for name in _DRAWN_RATES}
     if child:
         rates["abbreviations"] = noise.abbreviations * (0.6 + 0.4 * rng.random())
+    rates["abbreviations"] *= kind.abbreviations
     leet = noise.leet * rng.random() if rng.random() < 0.15 else 0.0
-    tidy = rng.random() < noise.tidy_writers * (0.3 if child else 1.0)
+    tidy_share = noise.tidy_writers if kind.tidy is None else kind.tidy
+    tidy = rng.random() < tidy_share * (0.3 if child else 1.0)
     bare = 0.0 if tidy else (0.6 + 0.4 * rng.random() if child else rng.random())
-    return WriterStyle(leet=leet, tidy=tidy, bare=bare, **rates)
+    exclaim = kind.exclaim * rng.random()
+    return WriterStyle(leet=leet, tidy=tidy, bare=bare, exclaim=exclaim, laugh=laugh, **rates)
 
 
 def render(text: str, rng: random.Random, style: WriterStyle, grammar: Grammar) -> str:
@@ -107,6 +151,10 @@ def render(text: str, rng: random.Random, style: WriterStyle, grammar: Grammar) 
         text = f"{text}, {more}"
     if rng.random() < _TAIL_RATE:
         text = f"{text} {grammar.abbreviate(grammar.expand('tail', rng), rng, style.abbreviations)}"
+    if style.laugh and rng.random() < _HABIT and grammar.laugh_pattern.search(text):
+        text = grammar.laugh_pattern.sub(style.laugh, text)
+    if rng.random() < style.exclaim and text and text[-1] not in "?!.":
+        text += "!!" if rng.random() < 0.2 else "!"
     if style.tidy and text:
         text = text[0].upper() + text[1:]
     noisy = text

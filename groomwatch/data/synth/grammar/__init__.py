@@ -112,9 +112,15 @@ class Grammar:
         rules: dict[str, list[str]],
         abbreviations: dict[str, str],
         double_moves: float = 0.0,
+        laughs: dict[str, dict[str, float]] | None = None,
     ):
         self.language = language
         self.abbreviations = abbreviations
+        #: the language's ways of laughing (the plain words of the ``lol`` rule), the pattern that
+        #: finds them, and per register how likely a writer is to favour each (see ``laugh``)
+        self.laugh_words = tuple(w for w in rules.get("lol", ()) if w.isalpha())
+        self.laugh_pattern = re.compile(r"\b(?:" + "|".join(self.laugh_words) + r")\b")
+        self._laughs = laughs or {}
         #: share of offender messages that carry two moves (see the grammar module)
         self.double_moves = double_moves
         self._rules = {name: tuple(_parse(t, name) for t in alts) for name, alts in rules.items()}
@@ -155,6 +161,16 @@ class Grammar:
                 for option in part.options:
                     self._check_refs(rule, option)
 
+    def laugh(self, rng: random.Random, register: str) -> str:
+        """A writer's habitual laugh: chit-chat writes "haha", instant messages and chat rooms
+        "lol" (the grammar's ``LAUGHS``, measured on real English chat); any of the language's
+        laughs where the grammar gives no preference."""
+        preferred = self._laughs.get(register)
+        if not preferred:
+            return pick_one(rng, self.laugh_words) if self.laugh_words else ""
+        words = sorted(preferred)
+        return rng.choices(words, weights=[preferred[w] for w in words])[0]
+
     def rule_names(self) -> list[str]:
         return sorted(self._rules)
 
@@ -179,6 +195,10 @@ class Grammar:
             if rng.random() < rate:
                 parts[i] = self.abbreviations[parts[i]]
         return "".join(parts)
+
+
+def pick_one(rng: random.Random, options: tuple[str, ...]) -> str:
+    return options[int(rng.random() * len(options))]
 
 
 def _tidy(text: str) -> str:
@@ -257,4 +277,10 @@ def load_grammar(language: str, tokens: bool = False) -> Grammar:
             name: [a for a in alternatives if not REDACTION_TOKEN.search(a)]
             for name, alternatives in module.RULES.items()
         }
-    return Grammar(language, rules, module.ABBREVIATIONS, getattr(module, "DOUBLE_MOVES", 0.0))
+    return Grammar(
+        language,
+        rules,
+        module.ABBREVIATIONS,
+        getattr(module, "DOUBLE_MOVES", 0.0),
+        getattr(module, "LAUGHS", None),
+    )

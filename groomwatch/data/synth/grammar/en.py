@@ -6,6 +6,15 @@
 #: offender lines are as long as chat-room lines (about five words)
 DOUBLE_MOVES = 0.3
 
+#: a writer's habitual laugh by register (``surface.REGISTERS``): in the real English logs the
+#: offenders' lines hold "lol" 5.4% of the time and "haha" 0.4%, chat rooms "lol" 10.8% and
+#: "lmao" 1.4%, adults' chit-chat "haha" 5.0%, "hahaha" 1.4% and "lol" 1.0%
+LAUGHS = {
+    "im": {"lol": 0.8, "haha": 0.1, "hehe": 0.05, "lmao": 0.05},
+    "room": {"lol": 0.75, "lmao": 0.15, "haha": 0.05, "hehe": 0.05},
+    "formal": {"haha": 0.6, "hahaha": 0.2, "lol": 0.15, "xd": 0.05},
+}
+
 # fmt: off
 ABBREVIATIONS = {
     "you": "u", "are": "r", "your": "ur", "you're": "ur", "because": "cuz", "tonight": "2nite",
@@ -415,7 +424,13 @@ RULES = {
                "sorry my internet was down", "you back?"],
 
     # ---- offender moves ------------------------------------------------------------------
-    "g_friend": ["{hey} {DEAR} wats up", "what are you up to(?|?|)", "wat you doing(?|?|)",
+    "g_friend": ["just sitting here at work bored", "im on my lunch break {lol?}", "just got out of the shower",
+                "my car is in the shop again", "i drive a (black|silver|red|blue) (truck|suv|car)", "i work nights so im up late",
+                "i just moved here a few months ago", "im pretty laid back", "i just got back from the gym",
+                "im just chillin at my place", "i was watching tv, nothing on", "long day, u?", "wyd",
+                "u busy?", "whatcha up to tonight", "u eat yet?", "so what else", "tell me something",
+                "what u wanna talk about", "i had to work late {lol}", "i get paid friday", "my boss is a jerk",
+                "i live by myself", "i like older music {lol}", "u ever been to {place}", "{hey} {DEAR} wats up", "what are you up to(?|?|)", "wat you doing(?|?|)",
                 "whatcha doin(?|?|)", "so what stuff are you into", "what kind of music you like(?|?|)",
                 "you like {music}?", "what do you like doing after school(?|?|)",
                 "you seem {really} cool", "i love talking to you", "tell me more about you",
@@ -432,7 +447,7 @@ RULES = {
                 "well i was just sitting here bored", "i had a long day at work, how was your day",
                 "i got a new car last week", "so what do you love doing most",
                 "my job is ok, i get off at {time}"],
-    "g_bond": ["i like talking to you", "you are so easy to talk to", "you're so sweet {DEAR}",
+    "g_bond": ["i cant wait til we meet", "one day we'll hang out for real", "i like talking to you", "you are so easy to talk to", "you're so sweet {DEAR}",
               "i wish i had a gf like you", "i think about you alot", "you make me smile",
               "i miss you when you're not on", "do you have a bf?", "ever had a bf?",
               "why not? you're so cute", "boys your age dont know how to treat a girl",
@@ -487,7 +502,14 @@ RULES = {
                  "here's my number, text me", "can you call me tonight(?|?|)",
                  "can i call you tonight", "call me tomorrow", "text me when you're alone",
                  "take my number"],
-    "g_sexual": ["have you ever kissed a boy(?|?|)", "do you know how to kiss(?|?|)",
+    "g_sexual": ["dont be shy with me", "u can tell me anything u know", "tell me what u like", "have u ever thought about it",
+                "u want me to show u?", "did u like what u saw?", "wanna be my gf?", "u in bed already?",
+                "what do u wear to bed", "wish i was there with u rn", "its ok to be curious",
+                "nobody has to know what we do", "u ever think about me at night", "would u let me stay the night",
+                "u would be safe with me", "are u ready for that", "we can go slow", "u trust me right?",
+                "i think about u alot at night", "can u keep a secret about us", "u look so grown up",
+                "have u ever had a bf stay over", "would u sit on my lap", "u can say no ok", "u sure?",
+                "dont worry it will be our thing", "is ur door locked?", "have you ever kissed a boy(?|?|)", "do you know how to kiss(?|?|)",
                 "would you let me kiss u(?|?|)", "i wanna cuddle with you",
                 "what are you wearing(?|?|)", "what do you sleep in(?|?|)",
                 "have you ever done anything with a boy(?|?|)", "you ever been with anyone",
@@ -505,7 +527,17 @@ RULES = {
                "send me a pic in your {outfit}", "i'll show you mine if you turn on your cam",
                "is your cam working(?|?|)", "send me a photo", "got a photo of you?",
                "any photos of you"],
-    "g_approach": ["we should meet", "i could come see you", "i can drive there {day}",
+    "g_approach": ["when can we meet up", "i really wanna meet u", "we could meet somewhere quiet",
+                  "u want me to pick u up after school", "come over to my place {day}", "we can hang out at my place",
+                  "i cant wait to see u in person", "so we meeting {day} or what", "where do u wanna meet",
+                  "i can come get u", "u still down for {day}?", "im leaving now", "be there in like 20", "text me when ur outside",
+                  "is it still ok for me to come", "u sure nobody will be home", "where should i park",
+                  "whats ur address again", "i'll call when im close", "are we still on", "did u change ur mind?",
+                  "i'll bring snacks and a movie", "just wanna make sure this is real", "ur not a cop right?",
+                  "i'll be in a (black|silver|red|blue) (truck|suv|car)", "look for the (truck|car) by the corner",
+                  "how long til ur mom leaves", "can u get out for a couple hrs", "i'll have u back before she gets home",
+                  "what time should i come", "i'm on my way", "almost there", "ok i'm outside", "u ready?",
+                  "i got gas, leaving soon", "i'll wait down the street", "we should meet", "i could come see you", "i can drive there {day}",
                   "i could drive to {OTOWN}", "its only like 2 hrs to {OTOWN}",
                   "when can we meet(?|?|)", "can you sneak out(?|?|)",
                   "tell your mom you're at a friends", "i'll pick you up at the corner",
