@@ -17,16 +17,17 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from groomwatch.data.record import Message
 from groomwatch.errors import ConfigError
 from groomwatch.serving.settings import Settings
 
 StreamKey = tuple[str, str]  # (API client, conversation ID)
+T = TypeVar("T")
 
 
 class StreamQuotaExceeded(Exception):
@@ -36,6 +37,16 @@ class StreamQuotaExceeded(Exception):
 class StreamBusy(Exception):
     """Another append held the stream past the lock timeout, or the shared store did not
     answer (the service answers 503: retry)."""
+
+
+class NeedsExclusive(Exception):
+    """Raised by a change run optimistically (``exclusive=False``) that must act outside the
+    state, such as queueing a review: the store runs it again holding the stream, so the act
+    happens once and only if the state it was decided on is the one kept."""
+
+
+#: ``change(state, exclusive)`` for ``StreamStore.update``
+Change = Callable[["WindowState", bool], T]
 
 
 @dataclass
@@ -97,6 +108,17 @@ class StreamStore(ABC):
         """The stream's state (a new one if absent), held exclusively until the block ends and
         kept only if it ends without an error. Raises ``StreamQuotaExceeded`` for a new stream
         of a client already holding its quota."""
+
+    def update(self, key: StreamKey, change: Change[T]) -> tuple[T, WindowState]:
+        """Apply ``change`` to the stream's state atomically; its result and the state kept.
+
+        ``change`` may run more than once, on a fresh copy each time: a store that runs it
+        optimistically (``exclusive=False``, without holding the stream) keeps its result only
+        if no other append came between, and else runs it again on the newer state. A change
+        that must act outside the state raises ``NeedsExclusive`` when not exclusive. This
+        default holds the stream for every change."""
+        with self.open(key) as state:
+            return change(state, True), state
 
     @abstractmethod
     def drop(self, key: StreamKey) -> bool:

@@ -26,6 +26,7 @@ from groomwatch.serving.db import Database
 from groomwatch.serving.scoring import queue_review
 from groomwatch.serving.settings import Settings
 from groomwatch.serving.stream_store import (
+    NeedsExclusive,
     StreamBusy,
     StreamQuotaExceeded,
     StreamStore,
@@ -52,16 +53,20 @@ class Streams:
              role: str) -> dict[str, Any]:
         """Append one message and apply the warning rule; the state changes only if this
         succeeds (a warning's review is committed first)."""
+        def advance(state: WindowState, exclusive: bool) -> float:
+            state.append(message, role, self.rule.window)
+            score = self.window_score(state)
+            state.record(score, self.rule.history)
+            if state.warning_at is None and self.rule.fires(state.scores):
+                state.warning_at = state.seen
+            if state.warning_at is not None and state.review_id is None:
+                if not exclusive:  # queued once, holding the stream
+                    raise NeedsExclusive
+                state.review_id = self._queue(client, conversation_id, state, score)
+            return score
+
         try:
-            with self.store.open((client, conversation_id)) as state:
-                state.append(message, role, self.rule.window)
-                score = self.window_score(state)
-                state.record(score, self.rule.history)
-                if state.warning_at is None and self.rule.fires(state.scores):
-                    state.warning_at = state.seen
-                warned = state.warning_at is not None
-                if warned and state.review_id is None:
-                    state.review_id = self._queue(client, conversation_id, state, score)
+            score, state = self.store.update((client, conversation_id), advance)
         except StreamQuotaExceeded as exc:
             raise HTTPException(
                 429, f"too many open streams ({exc}): end finished ones with DELETE",
@@ -71,7 +76,8 @@ class Streams:
             raise HTTPException(503, f"{exc}; retry", headers={"Retry-After": "1"}) from None
         self.counts.add(counters.STREAM_MESSAGES)
         self.counts.flush()
-        return {"conversation_id": conversation_id, "score": score, "warned": warned,
+        return {"conversation_id": conversation_id, "score": score,
+                "warned": state.warning_at is not None,
                 "review_id": state.review_id, "messages_kept": len(state.messages)}
 
     def window_score(self, state: WindowState) -> float:

@@ -274,3 +274,92 @@ def test_one_client_at_its_quota_cannot_push_out_anothers_streams(settings, dete
         assert [post("other", "mine"), post("greedy", "a"), post("greedy", "b")] == [200] * 3
         assert [post("greedy", c) for c in ("c", "d", "e")] == [429] * 3
         assert post("other", "mine") == 200 and len(app.state.streams) == 3
+
+
+def _appender(text: str):
+    """A change adding one message and counting the runs that held the stream."""
+    from groomwatch.data.record import Message
+
+    held: list[bool] = []
+
+    def change(state, exclusive: bool) -> int:
+        state.append(Message(author_id="a", text=text), "unknown", 50)
+        held.append(exclusive)
+        return state.seen
+
+    return change, held
+
+
+def _texts(store, key) -> list[str]:
+    return [m[1] for m in state_of(store, key)["m"]]
+
+
+def test_a_worker_whose_copy_is_stale_still_extends_the_current_window(redis_settings):
+    """Each worker keeps the state it wrote last and writes the next append in one round trip
+    if no one else wrote meanwhile; after another worker's append it must not reuse its copy."""
+    a, b = RedisStreamStore(redis_settings), RedisStreamStore(redis_settings)
+    key = ("provider", "s")
+    try:
+        change, held = _appender("one")
+        a.update(key, change)
+        change, held = _appender("two")
+        a.update(key, change)
+        assert held == [False]  # optimistic: one round trip, not the lock
+        change, _ = _appender("three")
+        b.update(key, change)  # a's copy is stale now
+        change, held = _appender("four")
+        seen, state = a.update(key, change)
+        assert held[-1] is True and seen == 4  # discarded, then applied holding the stream
+        assert _texts(a, key) == ["one", "two", "three", "four"]
+        assert [m[1] for m in state.messages] == ["one", "two", "three", "four"]
+        change, held = _appender("five")
+        b.update(key, change)  # b's copy is stale too
+        assert _texts(b, key) == ["one", "two", "three", "four", "five"]
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_change_that_must_act_outside_the_state_runs_once_holding_the_stream(
+        redis_settings):
+    from groomwatch.data.record import Message
+    from groomwatch.serving.stream_store import NeedsExclusive
+
+    store = RedisStreamStore(redis_settings)
+    key = ("provider", "q")
+    acts: list[int] = []
+
+    def change(state, exclusive: bool) -> None:
+        state.append(Message(author_id="a", text="x"), "unknown", 50)
+        if state.seen == 2:
+            if not exclusive:
+                raise NeedsExclusive
+            acts.append(state.seen)
+
+    try:
+        for _ in range(3):
+            store.update(key, change)
+        assert acts == [2] and state_of(store, key)["n"] == 3
+    finally:
+        store.close()
+
+
+def test_a_delete_at_one_worker_empties_every_workers_copy(redis_settings, secret_word):
+    a, b = RedisStreamStore(redis_settings), RedisStreamStore(redis_settings)
+    key = ("provider", "gone")
+    try:
+        change, _ = _appender(f"hello {secret_word}")
+        a.update(key, change)
+        member = a.keys(key)[1]
+        assert member in a._cache
+        assert b.drop(key)
+        deadline = time.monotonic() + 5
+        while member in a._cache and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert member not in a._cache  # the text left a's memory too, not just Redis
+        change, _ = _appender("again")
+        seen, state = a.update(key, change)
+        assert seen == 1 and [m[1] for m in state.messages] == ["again"]  # a new stream
+    finally:
+        a.close()
+        b.close()
