@@ -12,6 +12,12 @@ the conversation's logit pools its window logits like the embedding detectors do
 the mean of the ``top_k`` highest; ``max``; ``mean``). A message's contribution is its window's
 logit. ``max_train_samples`` (windows), ``epochs`` and ``max_length`` bound the cost so a run
 finishes in minutes on a 2-core CPU; ``device="auto"`` uses a GPU where there is one.
+
+CPU cost: batches are drawn from windows of similar length (little padding), the embeddings and
+the lowest ``freeze_layers`` transformer layers can be frozen (no gradient through them, and
+AdamW does not update the 11.7M-parameter embedding table each step), and a window's logit is
+cached once trained, so validation, scored for calibration and again for the threshold, costs
+one pass.
 """
 
 from __future__ import annotations
@@ -33,10 +39,14 @@ from groomwatch.models.encoder import (
     pick_device,
 )
 from groomwatch.models.mil import TOP_POOLINGS, pool_groups
-from groomwatch.models.params import choice, positive_float, positive_int
+from groomwatch.models.params import choice, count, positive_float, positive_int
 
 MODEL_DIR = "model"
 HEAD_FILE = "head.pt"
+#: training batches are drawn from pools of this many batches sorted by length
+BUCKET_BATCHES = 50
+#: at most this many window logits are cached
+CACHE_SIZE = 200_000
 
 
 class FineTunedDetector(Detector):
@@ -55,6 +65,8 @@ class FineTunedDetector(Detector):
         seed: int = 0,
         pooling: str = "topk",
         top_k: int = 3,
+        freeze_embeddings: bool = False,
+        freeze_layers: int = 0,
     ) -> None:
         self.max_length = positive_int("max_length", max_length)
         if self.max_length < 8:
@@ -69,6 +81,8 @@ class FineTunedDetector(Detector):
         self.device = device
         self.calibration = choice("calibration", calibration, METHODS)
         self.seed = seed
+        self.freeze_embeddings = choice("freeze_embeddings", freeze_embeddings, (True, False))
+        self.freeze_layers = count("freeze_layers", freeze_layers)
         self.tokenizer: Any = None
         self.model: Any = None
         self.calibrator: Calibrator | None = None
@@ -86,6 +100,8 @@ class FineTunedDetector(Detector):
             "seed": self.seed,
             "pooling": self.pooling,
             "top_k": self.top_k,
+            "freeze_embeddings": self.freeze_embeddings,
+            "freeze_layers": self.freeze_layers,
         }
 
     # -- learning ------------------------------------------------------------------------------
@@ -103,6 +119,7 @@ class FineTunedDetector(Detector):
         rng = np.random.default_rng(self.seed)
         torch.manual_seed(self.seed)
         self._load(None)
+        trainable = self._trainable()
         weights = np.ones(len(train)) if sample_weight is None else np.asarray(sample_weight)
         texts, owners = self._windows(train)
         counts = np.bincount(owners, minlength=len(train))
@@ -114,9 +131,7 @@ class FineTunedDetector(Detector):
         weights = weights / weights.mean()
         self._probe_head(texts, y_train)
         steps = self.epochs * -(-len(texts) // self.batch_size)
-        optimizer = torch.optim.AdamW(
-            self.model.parameters(), lr=self.lr, weight_decay=self.weight_decay
-        )
+        optimizer = torch.optim.AdamW(trainable, lr=self.lr, weight_decay=self.weight_decay)
         schedule = get_linear_schedule_with_warmup(optimizer, max(1, steps // 10), steps)
         # balanced class weights: grooming is rare, and a rare class must not be ignored
         counts = np.bincount(y_train, minlength=2).clip(min=1)
@@ -128,9 +143,7 @@ class FineTunedDetector(Detector):
         with _progress() as progress:
             task = progress.add_task("fine-tuning", total=steps)
             for _ in range(self.epochs):
-                order = rng.permutation(len(texts))
-                for start in range(0, len(order), self.batch_size):
-                    idx = order[start : start + self.batch_size]
+                for idx in length_batches([len(t) for t in texts], self.batch_size, rng):
                     batch = self._tokenize([texts[i] for i in idx])
                     labels = torch.tensor(y_train[idx], dtype=torch.long).to(self._device)
                     weight = torch.tensor(weights[idx], dtype=torch.float32).to(self._device)
@@ -141,9 +154,26 @@ class FineTunedDetector(Detector):
                     optimizer.zero_grad()
                     progress.advance(task)
         self.model.eval()
+        self._cache.clear()
         scores = self.decision_function(validation)
         self.calibrator = fit_calibrator(scores, y_val, self.calibration)
         return self
+
+    def _trainable(self) -> list[Any]:
+        """The parameters fine-tuning updates; frozen ones get no gradient at all."""
+        encoder = self.model.encoder
+        layers = encoder.encoder.layer
+        if self.freeze_layers > len(layers):
+            raise ConfigError(
+                f"freeze_layers must be at most {len(layers)} (the encoder's layers), "
+                f"not {self.freeze_layers}"
+            )
+        frozen = [*layers[: self.freeze_layers]]
+        if self.freeze_embeddings or self.freeze_layers:
+            frozen.append(encoder.embeddings)  # a frozen layer's input needs no gradient
+        for module in frozen:
+            module.requires_grad_(False)
+        return [p for p in self.model.parameters() if p.requires_grad]
 
     def _probe_head(self, texts: list[list[int]], labels: np.ndarray) -> None:
         """Start the head from a logistic regression on the frozen pooled embeddings.
@@ -155,15 +185,10 @@ class FineTunedDetector(Detector):
         import torch
         from sklearn.linear_model import LogisticRegression
 
+        pooled = np.zeros((len(texts), self.model.head.in_features), dtype=np.float32)
         with torch.inference_mode():
-            pooled = np.concatenate(
-                [
-                    self.model.pool(self._tokenize(texts[i : i + self.batch_size * 4]))
-                    .cpu()
-                    .numpy()
-                    for i in range(0, len(texts), self.batch_size * 4)
-                ]
-            )
+            for idx in _sorted_chunks(texts, self.batch_size * 4):
+                pooled[idx] = self.model.pool(self._tokenize([texts[i] for i in idx])).cpu().numpy()
         probe = LogisticRegression(C=10.0, class_weight="balanced", max_iter=2000).fit(
             pooled, labels
         )
@@ -219,12 +244,16 @@ class FineTunedDetector(Detector):
 
         if self.model is None:
             raise RuntimeError(f"{self.name}: call fit() or load() before scoring")
-        out = np.zeros(len(texts))
+        keys = [tuple(t) for t in texts]
+        missing = list({k: None for k in keys if k not in self._cache})
         with torch.inference_mode():
-            for start in range(0, len(texts), self.batch_size * 4):
-                logits = self.model(self._tokenize(texts[start : start + self.batch_size * 4]))
-                diff = logits[:, 1] - logits[:, 0]
-                out[start : start + len(diff)] = diff.float().cpu().numpy()
+            for idx in _sorted_chunks(missing, self.batch_size * 4):
+                logits = self.model(self._tokenize([list(missing[i]) for i in idx]))
+                diff = (logits[:, 1] - logits[:, 0]).float().cpu().numpy()
+                self._cache.update(zip([missing[i] for i in idx], diff.tolist(), strict=True))
+        out = np.array([self._cache[k] for k in keys], dtype=np.float64)
+        if len(self._cache) > CACHE_SIZE:
+            self._cache.clear()
         return out
 
     def _tokenize(self, windows: list[list[int]]) -> Any:
@@ -242,6 +271,7 @@ class FineTunedDetector(Detector):
         import torch
 
         configure_cpu_threads()
+        self._cache: dict[tuple[int, ...], float] = {}
         self._device = pick_device(self.device)
         self.tokenizer, encoder = load_tokenizer_and_model(directory)
         self.model = _mean_pool_classifier(encoder)
@@ -285,6 +315,30 @@ def pack_windows(
     if ids or inside:
         windows.append((ids, inside))
     return windows
+
+
+def length_batches(
+    lengths: Sequence[int], batch_size: int, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """One epoch's batches of indices, each from windows of similar length, in random order.
+
+    The windows are shuffled, cut into pools of ``BUCKET_BATCHES`` batches, each pool sorted by
+    length and cut into batches: a batch pads to its longest window, so similar lengths save
+    most of the padding while every batch is still a random draw."""
+    order = rng.permutation(len(lengths))
+    pool = batch_size * BUCKET_BATCHES
+    batches: list[np.ndarray] = []
+    for start in range(0, len(order), pool):
+        chunk = order[start : start + pool]
+        chunk = chunk[np.argsort([lengths[i] for i in chunk], kind="stable")]
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def _sorted_chunks(windows: Sequence[Sequence[int]], size: int) -> list[np.ndarray]:
+    """Indices of ``windows`` in chunks of ``size``, by length, so inference pads little."""
+    order = np.argsort([len(w) for w in windows], kind="stable")
+    return [order[i : i + size] for i in range(0, len(order), size)]
 
 
 def _mean_pool_classifier(encoder: Any) -> Any:
