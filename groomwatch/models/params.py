@@ -20,6 +20,20 @@ def positive_float(name: str, value: Any) -> float:
     return float(value)
 
 
+def count(name: str, value: Any) -> int:
+    """A non-negative integer (0 switches something off)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{name} must be an integer >= 0, not {value!r}")
+    return value
+
+
+def unit_fraction(name: str, value: Any) -> float:
+    """A number in [0, 1), e.g. a dropout rate."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+        raise ConfigError(f"{name} must be a number in [0, 1), not {value!r}")
+    return float(value)
+
+
 def ngram_range(name: str, value: Any) -> tuple[int, int]:
     """An inclusive (low, high) n-gram range; JSON gives lists, so lists are accepted."""
     if (

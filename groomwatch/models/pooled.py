@@ -12,9 +12,15 @@ for ``static-lr``) and each chunk is embedded. How chunks become one conversatio
   conversation's logit is the mean of its ``top_k`` highest chunk logits (``max``: the highest).
 * ``mean``: one logistic regression on the mean of the chunk vectors.
 
-The head stays linear in each chunk's embedding, so every message's contribution is exact: its
-chunk's share of the logit (``α_i x_i·w``; ``x_i·w/n`` for mean pooling; the chunk's own logit
-for top-k), and an early-warning window embeds only the new message (one-message chunks).
+With ``hidden: n`` (> 0) the head is not linear in the embedding: each chunk first passes
+through one hidden layer of ``n`` GELU units trained with the pooling (``mean`` or
+``attention``; ``mil.fit_network``). On real chat this is what lifts the embeddings to TF-IDF's
+level: a linear head on an averaged embedding is a weaker bag of words.
+
+The pooling stays a weighted sum of per-chunk numbers, so every message's contribution is
+exact: its chunk's share of the logit (``α_i x_i·w``, or ``α_i z_i·w`` with a hidden layer;
+``x_i·w/n`` for mean pooling; the chunk's own logit for top-k), and an early-warning window
+embeds only the new message (one-message chunks).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from typing import Any, Self
 import numpy as np
 
 from groomwatch.data.record import Conversation, Message
+from groomwatch.errors import ConfigError
 from groomwatch.models.base import Detector, WindowScorer, conversation_labels
 from groomwatch.models.calibration import Calibrator, fit_calibrator
 from groomwatch.models.embedders import Embedder, encode_unique
@@ -35,13 +42,17 @@ from groomwatch.models.linear_head import LogisticHead
 from groomwatch.models.mil import (
     TOP_POOLINGS,
     AttentionWeights,
+    HiddenLayer,
     fit_attention,
+    fit_network,
     pool_groups,
     pooled_logits,
 )
-from groomwatch.models.params import choice, positive_int
+from groomwatch.models.params import choice, count, positive_int, unit_fraction
 
 WEIGHTS_FILE = "linear.npz"
+#: poolings a hidden layer is trained with (top-k is not differentiable the same way)
+HIDDEN_POOLINGS = ("attention", "mean")
 POOLINGS = ("attention", "topk", "max", "mean")
 
 
@@ -54,6 +65,9 @@ class PooledEmbeddingDetector(Detector):
         pooling: str = "attention",
         top_k: int = 3,
         attention_epochs: int = 300,
+        hidden: int = 0,
+        dropout: float = 0.1,
+        hidden_epochs: int = 200,
         C: float = 10.0,
         class_weight: str | None = "balanced",
         max_iter: int = 2000,
@@ -64,6 +78,16 @@ class PooledEmbeddingDetector(Detector):
         self.pooling = choice("pooling", pooling, POOLINGS)
         self.top_k = positive_int("top_k", top_k)
         self.attention_epochs = positive_int("attention_epochs", attention_epochs)
+        self.hidden = count("hidden", hidden)
+        if self.hidden and self.pooling not in HIDDEN_POOLINGS:
+            raise ConfigError(
+                f"hidden: a hidden layer pools by {' or '.join(HIDDEN_POOLINGS)}, "
+                f"not {self.pooling!r}"
+            )
+        self.dropout = unit_fraction("dropout", dropout)
+        self.hidden_epochs = positive_int("hidden_epochs", hidden_epochs)
+        #: the hidden layer (``None``: a linear head on the embedding)
+        self.layer: HiddenLayer | None = None
         self.head = LogisticHead(C, class_weight, max_iter, calibration, seed)
         self.coef: np.ndarray | None = None
         #: attention vector ``u`` (zeros unless ``pooling: attention``)
@@ -77,6 +101,9 @@ class PooledEmbeddingDetector(Detector):
             "pooling": self.pooling,
             "top_k": self.top_k,
             "attention_epochs": self.attention_epochs,
+            "hidden": self.hidden,
+            "dropout": self.dropout,
+            "hidden_epochs": self.hidden_epochs,
             **self.head.params(),
         }
 
@@ -101,19 +128,25 @@ class PooledEmbeddingDetector(Detector):
         y_val = conversation_labels(validation, "validation")
         weights = np.ones(len(train)) if sample_weight is None else np.asarray(sample_weight)
         vectors, owners = self.chunk_vectors(train)
-        if self.instance_level:
-            self._fit_linear(vectors, y_train[owners], _spread(weights, owners, len(train)))
-        else:
-            self._fit_linear(_mean_rows(vectors, owners, len(train)), y_train, weights)
-        self.attention = np.zeros_like(self.coef)
-        if self.pooling == "attention":
-            balance = _class_balance(y_train) if self.head.class_weight == "balanced" else 1.0
-            fitted = fit_attention(
-                vectors, owners, y_train, weights * balance,
-                AttentionWeights(self.attention, self.coef, self.intercept),
-                C=self.head.C, epochs=self.attention_epochs, seed=self.head.seed,
+        balance = _class_balance(y_train) if self.head.class_weight == "balanced" else 1.0
+        if self.hidden:
+            self.layer, fitted = fit_network(
+                vectors, owners, y_train, weights * balance, hidden=self.hidden,
+                attention=self.pooling == "attention", dropout=self.dropout,
+                epochs=self.hidden_epochs, seed=self.head.seed,
             )
-            self.attention, self.coef, self.intercept = fitted.u, fitted.w, fitted.b
+        else:
+            if self.instance_level:
+                self._fit_linear(vectors, y_train[owners], _spread(weights, owners, len(train)))
+            else:
+                self._fit_linear(_mean_rows(vectors, owners, len(train)), y_train, weights)
+            fitted = AttentionWeights(np.zeros_like(self.coef), self.coef, self.intercept)
+            if self.pooling == "attention":
+                fitted = fit_attention(
+                    vectors, owners, y_train, weights * balance, fitted,
+                    C=self.head.C, epochs=self.attention_epochs, seed=self.head.seed,
+                )
+        self.attention, self.coef, self.intercept = fitted.u, fitted.w, fitted.b
         self.calibrator = fit_calibrator(
             self.decision_function(validation), y_val, self.head.calibration
         )
@@ -155,6 +188,8 @@ class PooledEmbeddingDetector(Detector):
         self, embedded: np.ndarray, owners: np.ndarray, n: int
     ) -> tuple[np.ndarray, np.ndarray]:
         """(each conversation's logit, each chunk's contribution) from chunk embeddings."""
+        if self.layer is not None:
+            embedded = self.layer(embedded)
         if not self.instance_level:
             weights = AttentionWeights(self.attention, self.coef, self.intercept)
             return pooled_logits(embedded, owners, n, weights)
@@ -184,6 +219,8 @@ class PooledEmbeddingDetector(Detector):
         return super().window_scorer(window)
 
     def _dim(self) -> int:
+        if self.layer is not None:
+            return self.layer.weight.shape[0]
         return len(self.coef) if self.coef is not None else 0
 
     def _check_fitted(self) -> None:
@@ -195,6 +232,8 @@ class PooledEmbeddingDetector(Detector):
         np.savez(
             directory / WEIGHTS_FILE,
             coef=self.coef, intercept=self.intercept, attention=self.attention,
+            **({} if self.layer is None else
+               {"hidden_weight": self.layer.weight, "hidden_bias": self.layer.bias}),
         )
         self.calibrator.save(directory)
 
@@ -204,6 +243,8 @@ class PooledEmbeddingDetector(Detector):
         # detectors saved before attention pooling existed pooled by the mean: u = 0
         has = "attention" in weights.files
         self.attention = weights["attention"] if has else np.zeros_like(self.coef)
+        if "hidden_weight" in weights.files:
+            self.layer = HiddenLayer(weights["hidden_weight"], weights["hidden_bias"])
         self.calibrator = Calibrator.load(directory)
 
 
