@@ -284,8 +284,9 @@ class RedisStreamStore(StreamStore):
 
     def _deaf(self, exc: BaseException, pubsub: Any, thread: Any) -> None:
         """Pub/sub lost: DELETE notices could be missed, so the cache goes, for good."""
-        log.warning("stream cache off in this worker (Redis pub/sub failed: %s)",
-                    exc.__class__.__name__)
+        if self._listener is not None:  # not closing
+            log.warning("stream cache off in this worker (Redis pub/sub failed: %s)",
+                        exc.__class__.__name__)
         thread.stop()
         self._listener = None
         with self._cache_lock:
@@ -301,9 +302,9 @@ class RedisStreamStore(StreamStore):
 
     def close(self) -> None:
         """Leave the shared states to the other workers; only this client's sockets close."""
-        if self._listener is not None:
-            self._listener.stop()
-            self._listener = None
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.stop()
         with self._cache_lock:
             self._cache.clear()
         self.redis.close()

@@ -363,3 +363,24 @@ def test_a_delete_at_one_worker_empties_every_workers_copy(redis_settings, secre
     finally:
         a.close()
         b.close()
+
+
+def test_a_worker_that_may_miss_delete_notices_keeps_no_copies(redis_settings, caplog):
+    store = RedisStreamStore(redis_settings)
+    key = ("provider", "deaf")
+    try:
+        change, _ = _appender("one")
+        store.update(key, change)
+        assert store._cache
+        store._listener.pubsub.connection.disconnect()  # as when Redis restarts
+        deadline = time.monotonic() + 5
+        while store._listener is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert store._listener is None and not store._cache
+        assert "stream cache off" in caplog.text
+        change, held = _appender("two")
+        store.update(key, change)
+        assert held == [True] and not store._cache  # every append holds the stream now
+        assert _texts(store, key) == ["one", "two"]
+    finally:
+        store.close()
