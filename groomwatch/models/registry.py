@@ -16,6 +16,7 @@ DETECTORS: dict[str, str] = {
     "static-lr": "groomwatch.models.static_lr:StaticEmbeddingDetector",
     "finetune": "groomwatch.models.finetune:FineTunedDetector",
     "exemplar": "groomwatch.models.exemplar:ExemplarDetector",
+    "ensemble": "groomwatch.models.ensemble:StackedDetector",
 }
 
 

@@ -137,4 +137,10 @@ FAST_PARAMS: dict[str, dict] = {
     "embedding-lr": {"messages_per_chunk": 1},
     "exemplar": {"embedder": "static"},
     "finetune": {"max_length": 64, "epochs": 1, "batch_size": 16, "lr": 5e-5},
+    "ensemble": {
+        "members": [
+            {"model": "tfidf-lr"},
+            {"model": "static-lr", "params": {"hidden": 16, "hidden_epochs": 60}},
+        ]
+    },
 }

@@ -10,7 +10,7 @@ from groomwatch.data.record import Conversation
 from groomwatch.errors import ConfigError, InputError
 from groomwatch.models.registry import DETECTORS, create_detector, load_detector
 
-NAMES = ["tfidf-lr", "static-lr", "embedding-lr", "exemplar", "finetune"]
+NAMES = ["tfidf-lr", "static-lr", "embedding-lr", "exemplar", "finetune", "ensemble"]
 
 
 @pytest.fixture(
