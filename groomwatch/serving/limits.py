@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -98,7 +99,13 @@ class RateLimiter:
 
     def check(self, client: str) -> None:
         """Take a token for ``client``, or refuse with 429 and the seconds until one is back."""
-        wait = self._take(client)
+        self._answer(self._take(client))
+
+    async def acheck(self, client: str) -> None:
+        """``check`` for the event loop (this bucket is a dict update: no I/O to wait for)."""
+        self.check(client)
+
+    def _answer(self, wait: float) -> None:
         if wait > 0:
             raise HTTPException(429, f"rate limit of {self.rate:g} requests/s exceeded",
                                 headers={"Retry-After": str(max(1, math.ceil(wait)))})
@@ -135,15 +142,36 @@ return string.format('%.17g', wait)
 
 
 class RedisRateLimiter(RateLimiter):
-    """Token buckets in Redis, so N workers together allow ``rate`` per client, not N times."""
+    """Token buckets in Redis, so N workers together allow ``rate`` per client, not N times.
 
-    def __init__(self, rate: float, burst: int, client: redis.Redis) -> None:
+    ``acheck`` awaits Redis with an asyncio client: a blocking call on the event loop held
+    every other request of the worker for the round trip (on a busy machine a millisecond or
+    more: one worker streamed a third as fast through Redis as in-process, at a third more CPU).
+    """
+
+    def __init__(self, rate: float, burst: int, client: redis.Redis, url: str) -> None:
         super().__init__(rate, burst)
         self._script = client.register_script(_TAKE)
+        self._url = url
+        self._async: tuple[asyncio.AbstractEventLoop, Any] | None = None
 
     def _take(self, client: str) -> float:
-        bucket = "groomwatch:rate:" + hashlib.blake2b(client.encode(), digest_size=16).hexdigest()
-        return float(self._script(keys=[bucket], args=[self.rate, self.burst]))
+        return float(self._script(keys=[_bucket(client)], args=[self.rate, self.burst]))
+
+    async def acheck(self, client: str) -> None:
+        loop = asyncio.get_running_loop()
+        if self._async is None or self._async[0] is not loop:  # connections bind to a loop
+            import redis.asyncio
+
+            connection = redis.asyncio.Redis.from_url(self._url, socket_timeout=5,
+                                                      socket_connect_timeout=5)
+            self._async = (loop, connection.register_script(_TAKE))
+        wait = await self._async[1](keys=[_bucket(client)], args=[self.rate, self.burst])
+        self._answer(float(wait))
+
+
+def _bucket(client: str) -> str:
+    return "groomwatch:rate:" + hashlib.blake2b(client.encode(), digest_size=16).hexdigest()
 
 
 def rate_limiter(settings: Settings) -> RateLimiter:
@@ -152,5 +180,5 @@ def rate_limiter(settings: Settings) -> RateLimiter:
         from groomwatch.serving.stream_store_redis import connect
 
         return RedisRateLimiter(settings.rate_per_second, settings.rate_burst,
-                                connect(settings.streams_url))
+                                connect(settings.streams_url), settings.streams_url)
     return RateLimiter(settings.rate_per_second, settings.rate_burst)
