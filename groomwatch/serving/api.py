@@ -38,7 +38,7 @@ router = APIRouter(prefix="/v1", responses=ERRORS)
 async def _client(request: Request) -> Principal:
     """An API client within its rate limit (one dependency, not two: this runs per message)."""
     principal = await authenticate(request, ("client",))
-    request.app.state.rate_limiter.check(principal.name)
+    await request.app.state.rate_limiter.acheck(principal.name)
     return principal
 
 
