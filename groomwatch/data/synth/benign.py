@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from groomwatch.data.synth import personas
 from groomwatch.data.synth.chat import (
+    ACKNOWLEDGE,
+    ACKS,
     LOOKALIKE_SHARE,
     OPENING_MOVES,
     Turn,
@@ -89,7 +91,6 @@ _CARE = (
     (0, "mature", ("thanks", "react")),
     (0, "who_home", ("say_home",)),
     (0, "delete_it", ("agree", "refuse", "c_hesitant")),
-    (0, "ask_photo", ("send_photo", "refuse", "unsure")),
     (0, "ask_where", ("say_where",)),
 )
 
@@ -145,7 +146,6 @@ SCENARIOS: dict[str, Scenario] = {
                 (0, "pickup", ("agree", "thanks")),
                 (1, "delete_it", ("agree", "react")),
                 (0, "adult_ask", ("adult_tell", "tell")),
-                (0, "g_photo", ("send_photo", "refuse", "flirt")),
                 (0, "g_private", ("agree", "unsure")),
             ),
         ),
@@ -260,8 +260,6 @@ SCENARIOS: dict[str, Scenario] = {
                 (1, "room_chat", ("room_chat", "hello", "flirt")),
                 (0, "ask_where", ("say_where", "room_chat")),
                 (0, "flirt", ("react", "room_chat", "flirt")),
-                (0, "g_photo", ("refuse", "room_chat", "send_photo")),
-                (0, "move_app", ("agree", "refuse", "room_chat")),
                 (1, "banter", ("room_chat", "react")),
                 *((i % 2, "room_chat", ("room_chat", "react", "hello")) for i in range(8)),
             ),
@@ -302,4 +300,6 @@ def benign_script(rng: random.Random, scenario: Scenario, n: int) -> list[Turn]:
             continue
         speaker, move, replies = pick(rng, scenario.beats)
         middle += [Turn(speaker, move), Turn(1 - speaker, styled_reply(rng, style, replies)[1])]
+        if rng.random() < ACKNOWLEDGE:
+            middle.append(Turn(speaker, pick(rng, ACKS)))
     return fit(middle, start, end, n)

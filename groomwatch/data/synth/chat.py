@@ -44,6 +44,13 @@ GROOMING_SHARE = (0.35, 0.65)
 LOOKALIKE_SHARE = (0.2, 0.5)
 
 
+#: share of answers the asker acknowledges in a short line of its own ("ok", "lol", "cool"): a
+#: tenth of real offender lines and of chat-room lines are such a bare acknowledgement and a
+#: third to a half are two words or fewer; the same in grooming and look-alike chats
+ACKNOWLEDGE = 0.5
+ACKS = ("react", "agree", "agree", "react", "c_open")
+
+
 def move_share(rng: random.Random, bounds: tuple[float, float]) -> float:
     """Share of turns spent on the scenario rather than small talk, drawn per conversation."""
     return rng.uniform(*bounds)

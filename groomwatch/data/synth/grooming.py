@@ -12,6 +12,8 @@ import random
 
 from groomwatch.data.record import STAGES
 from groomwatch.data.synth.chat import (
+    ACKNOWLEDGE,
+    ACKS,
     GROOMING_SHARE,
     OPENING_MOVES,
     Turn,
@@ -61,7 +63,7 @@ STRATEGY_MOVES: dict[str, dict[str, tuple[str, ...]]] = {
 
 #: how much of the conversation each stage takes, for slow and fast offenders
 _TEMPO = {
-    False: dict(zip(STAGES, (3.0, 3.0, 1.2, 1.2, 0.6, 0.6), strict=True)),
+    False: dict(zip(STAGES, (3.0, 3.0, 1.2, 1.2, 0.6, 1.0), strict=True)),
     True: dict(zip(STAGES, (1.0, 1.0, 1.0, 1.0, 2.0, 1.6), strict=True)),
 }
 
@@ -91,10 +93,11 @@ _OPEN_ANSWERS = {
     "teen_flirt": ("react", "tell"),
     "g_peer": ("react", "tell", "say_age"),
 }
-#: share of the child's answers the offender acknowledges in a short line of its own: a tenth
-#: of real offender lines are a bare "ok", "yea", "lol" or "cool", a third two words or fewer
-ACKNOWLEDGE = 0.5
-_ACKS = ("react", "agree", "agree", "react", "c_open")
+#: share of stage changes that open a new session days later ("hey u there"): with its agenda
+#: an offender's chat holds less small talk, where other chats' restarts happen, so without
+#: these its longest pause would be shorter than a look-alike's
+STAGE_RESTART = 0.1
+_GREET = ("hello", "fine", "react")
 #: stages whose moves set grooming apart from friendly chat; a short window shows one of them
 _TELLING = frozenset(("risk_assessment", "exclusivity", "sexual", "approach"))
 
@@ -137,6 +140,9 @@ def grooming_script(
 
     middle: list[Turn] = []
     for stage in stages:
+        if middle and rng.random() < STAGE_RESTART:  # the next stage, days later
+            greeting = pick(rng, _GREET)
+            middle += [Turn(OFFENDER, "restart", 0, stage), Turn(CHILD, greeting, 0, stage)]
         target = len(middle) + max(2, round(budget * tempo[stage] / total))
         moves = STAGE_MOVES[stage] + extra.get(stage, ())
         block_start = len(middle)
@@ -153,7 +159,7 @@ def grooming_script(
             kind, answer = styled_reply(rng, style, _OPEN_ANSWERS.get(move.rpartition("+")[2], ()))
             middle += [Turn(OFFENDER, move, 1, stage), Turn(CHILD, answer, 0, stage)]
             if rng.random() < ACKNOWLEDGE:  # "ok", "lol", "cool": the answer was heard
-                middle.append(Turn(OFFENDER, pick(rng, _ACKS), 0, stage))
+                middle.append(Turn(OFFENDER, pick(rng, ACKS), 0, stage))
             if answer == "say_age" and rng.random() < 0.4:  # the adult's reaction to the age
                 middle.append(Turn(OFFENDER, "g_age_react", 1, stage))
             if kind == "resistant" and profile.strategy == "pressure" and rng.random() < 0.6:

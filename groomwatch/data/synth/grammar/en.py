@@ -478,7 +478,7 @@ RULES = {
     "g_peer": ["im {SELF} too", "im only {SELF} {lol}", "same age as you basically",
               "im in {GRADE}th too", "{SELF}, why", "my mom is annoying too {lol}",
               "i go to school in {TOWN}"],
-    "g_risk": ["are your parents home(?|?|)", "where is your mom(?|?|)", "is your mom home(?|?|)",
+    "g_risk": ["how far r u from {OTOWN}", "what part of town r u in", "r u near {place}", "are your parents home(?|?|)", "where is your mom(?|?|)", "is your mom home(?|?|)",
               "are you alone(?|?|)", "you home alone?", "when does your mom get home(?|?|)",
               "does your mom check your computer(?|?|)", "who else is there(?|?|)",
               "does your mom know your online(?|?|)", "what time is your bedtime(?|?|)",
