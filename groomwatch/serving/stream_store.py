@@ -8,7 +8,9 @@ A store hands out one stream's state at a time (``StreamStore.open``): the calle
 copy and the store keeps it only if the block ends without an error, so a message that fails to
 score never enters the window. While one caller holds a stream, no other caller (thread or,
 with Redis, process) can open it: concurrent appends are applied one after the other, exactly
-as one process would.
+as one process would. ``StreamStore.update`` applies a change the same way; a shared store
+may first try it without holding the stream and keep it only if no other append came between
+(``NeedsExclusive`` marks a change that must hold it).
 """
 
 from __future__ import annotations
