@@ -59,8 +59,10 @@ def serve_one(host: str, port: int) -> None:
 
 def run(n: int, host: str, port: int) -> int:
     """Run ``n`` workers until SIGTERM/SIGINT; 0, or 1 if a worker could not start."""
-    # bound, never listening: fails here if the port is taken, and takes no connections
-    listener(host, port, listen=False).close()
+    # bound, never listening: fails here if the port is taken, and takes no connections;
+    # port 0 becomes one free port for all the workers
+    with listener(host, port, listen=False) as probe:
+        port = probe.getsockname()[1]
     spawn = multiprocessing.get_context("spawn")
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
