@@ -20,8 +20,8 @@ from groomwatch.training.config import (
 
 def test_every_shipped_config_loads_and_names_a_known_detector():
     names = shipped_configs()
-    assert {"tfidf", "tfidf-real", "static-real", "embedding", "static", "finetune",
-            "exemplar"} <= set(names)
+    assert {"tfidf", "tfidf-real", "static-real", "embedding", "embedding-real", "static",
+            "finetune", "exemplar", "ensemble-real"} <= set(names)
     models = {load_config(name).model for name in names}
     assert models == set(DETECTORS)
 
