@@ -27,16 +27,26 @@ FAST = {
 }
 
 
+def _fast(model: str, params: dict) -> dict:
+    """``params`` with the FAST cuts, also inside an ensemble's members."""
+    if model == "ensemble":
+        members = [
+            m | {"params": _fast(m["model"], m.get("params", {}))} for m in params["members"]
+        ]
+        return params | {"members": members}
+    cuts = FAST.get(model, {})
+    if "hidden_epochs" in cuts and not params.get("hidden"):
+        cuts = {}  # a linear head has no hidden layer to train
+    return params | cuts
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", shipped_configs())
 def test_shipped_config_trains_and_its_pyfunc_model_agrees(name, data_dir, tmp_path, mlflow_uri):
     import mlflow
 
     config = load_config(name)
-    cuts = FAST.get(config.model, {})
-    if "hidden_epochs" in cuts and not config.params.get("hidden"):
-        cuts = {}  # a linear head has no hidden layer to train
-    config = dataclasses.replace(config, params=config.params | cuts, bootstrap=100)
+    config = dataclasses.replace(config, params=_fast(config.model, config.params), bootstrap=100)
     if config.threshold.on:  # the synthetic splits have one source: hold the FPR on it
         source = load_split(data_dir, "validation")[0].source
         subset = dataclasses.replace(config.threshold, on={"source": source})
