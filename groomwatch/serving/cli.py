@@ -92,10 +92,11 @@ def serve(
                     log_level="warning", access_log=False)
         return
     try:
-        status = supervisor.run(workers, host, port)
+        failed = supervisor.run(workers, host, port)
     except OSError as exc:
         raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    raise typer.Exit(status)
+    if failed:
+        raise ConfigError("a worker failed to start; its error is logged above")
 
 
 def worker_app():

@@ -19,6 +19,7 @@ import logging
 import multiprocessing
 import signal
 import socket
+import sys
 import threading
 
 log = logging.getLogger("groomwatch.serving")
@@ -53,8 +54,13 @@ def serve_one(host: str, port: int) -> None:
     import uvicorn
 
     config = uvicorn.Config(APP, factory=True, log_level="warning", access_log=False)
-    config.load()  # the app and model first: a listening worker must be able to answer
-    uvicorn.Server(config).run(sockets=[listener(host, port)])
+    try:
+        config.load()  # the app and model first: a listening worker must be able to answer
+        sock = listener(host, port)
+    except Exception:  # the same on every restart (no model, no Redis): stop, do not loop
+        log.exception("a worker failed to start")
+        sys.exit(STARTUP_FAILURE)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def run(n: int, host: str, port: int) -> int:

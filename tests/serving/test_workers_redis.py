@@ -144,6 +144,18 @@ def test_keep_alive_connections_opened_together_spread_and_a_dead_worker_is_repl
         _stop(two)
 
 
+def test_workers_that_cannot_start_stop_the_server_with_an_error(redis_url, tmp_path):
+    """Not a loop of replacements that fail the same way."""
+    done = subprocess.run(
+        [sys.executable, "-c", "from groomwatch.cli import entry; entry()", "serve", "--model",
+         str(tmp_path / "no-model"), "--db", f"sqlite:///{tmp_path / 'r.db'}", "--workers", "2",
+         "--streams", redis_url, "--port", "0"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 2
+    assert "error: a worker failed to start" in done.stderr
+
+
 def test_several_workers_need_shared_streams(model_dir, tmp_path):
     done = subprocess.run(
         [sys.executable, "-c", "from groomwatch.cli import entry; entry()", "serve", "--model",
