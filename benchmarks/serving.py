@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psutil
 import redis
 from harness import Row, emit, quick
 
@@ -184,6 +185,20 @@ def start_server(model: Path, workdir: Path, *options: str,
     raise SystemExit("server did not start")
 
 
+def wait_for_workers(pid: int, port: int, workers: int) -> None:
+    """Until ``workers`` processes listen on ``port`` (the server answers as soon as one does:
+    connections opened before the others listen would all stay with that one)."""
+    for _ in range(900):
+        server = psutil.Process(pid)  # one worker is the server process itself
+        listening = sum(1 for process in [server, *server.children()]
+                        if any(c.status == psutil.CONN_LISTEN and c.laddr.port == port
+                               for c in process.net_connections("tcp")))
+        if listening >= max(1, workers):
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"{workers} workers did not start")
+
+
 def stream_requests(convs: list[Conversation], key: str, n: int) -> list[bytes]:
     """``n`` appends spread over 64 streams, each stream's messages in order."""
     requests = []
@@ -212,6 +227,14 @@ def memory_per_stream(convs: list[Conversation], streams: int = 1000) -> float:
     held = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     return held / streams
+
+
+def redis_script_calls(url: str) -> int:
+    """Lua script calls Redis has answered so far (rate limits, stream reads and writes)."""
+    client = redis.Redis.from_url(url)
+    stats = client.info("commandstats")
+    client.close()
+    return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("evalsha", "eval"))
 
 
 def redis_cpu_seconds(url: str) -> float:
@@ -330,6 +353,9 @@ class ScaleRun:
     driver_cpu: float
     busy_workers: int  # workers that did at least a tenth of an even share
     load_average: float
+    #: Lua calls beyond one rate-limit check and one write per message: appends that held
+    #: their stream (a worker's copy was stale or absent) and waits for a held lock
+    extra_scripts: int = 0
 
 
 def scale_out(model: Path, workdir: Path, convs: list[Conversation], url: str, n: int,
@@ -344,6 +370,7 @@ def scale_out(model: Path, workdir: Path, convs: list[Conversation], url: str, n
         name = f"Redis, {workers} worker(s)" if workers else "in-process, 1 worker"
         server, port, key = start_server(model, workdir, *options, name=f"workers-{workers}")
         try:
+            wait_for_workers(server.pid, port, workers)
             requests = stream_requests(convs, key, n)
             # warm-up on as many connections: every worker takes a share
             drive(server.pid, port, [requests[:64][w::concurrency] for w in range(concurrency)],
@@ -351,6 +378,7 @@ def scale_out(model: Path, workdir: Path, convs: list[Conversation], url: str, n
             processes = [server.pid, *_children(server.pid)]
             before = [cpu_seconds_of(p) for p in processes]
             redis_before, driver_before = redis_cpu_seconds(url), time.process_time()
+            scripts_before = redis_script_calls(url)
             load = drive(server.pid, port, [requests[64:][w::concurrency]
                                             for w in range(concurrency)], limit)
             used = [cpu_seconds_of(p) - b for p, b in zip(processes, before, strict=True)]
@@ -358,7 +386,8 @@ def scale_out(model: Path, workdir: Path, convs: list[Conversation], url: str, n
                 load, sum(used), redis_cpu_seconds(url) - redis_before,
                 time.process_time() - driver_before,
                 sum(1 for u in used if u > 0.1 * sum(used) / max(1, workers)),
-                os.getloadavg()[0])
+                os.getloadavg()[0],
+                redis_script_calls(url) - scripts_before - 2 * load.ok if workers else 0)
             if workers:
                 per_stream = redis_bytes_per_stream(url)
         finally:
@@ -423,7 +452,8 @@ def main() -> None:
                   f"seconds: server {run.server_cpu:.2f} ({run.busy_workers} busy worker(s)), "
                   f"Redis {run.redis_cpu:.2f}, load generator {run.driver_cpu:.2f}, in "
                   f"{run.load.seconds:.1f} s on {os.cpu_count()} cores; load average "
-                  f"{run.load_average:.1f}", file=sys.stderr)
+                  f"{run.load_average:.1f}; held appends and lock waits {run.extra_scripts}",
+                  file=sys.stderr)
     for name, load in loads:
         spread = "/".join(f"{load.percentile(p) * 1000:.1f}" for p in (0.5, 0.9, 0.99, 1))
         print(f"{name}: {load.ok} ok in {load.seconds:.1f}s, errors {load.errors}, "
