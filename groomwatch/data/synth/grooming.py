@@ -96,8 +96,19 @@ _OPEN_ANSWERS = {
 #: share of stage changes that open a new session days later ("hey u there"): with its agenda
 #: an offender's chat holds less small talk, where other chats' restarts happen, so without
 #: these its longest pause would be shorter than a look-alike's
-STAGE_RESTART = 0.1
+STAGE_RESTART = 0.05
 _GREET = ("hello", "fine", "react")
+#: share of small-talk exchanges in which the child asks and the offender answers: real
+#: offender lines are often answers ("22 m", "no", "maybe", "at work"), not only questions
+CHILD_ASKS = 0.35
+_CHILD_QUESTIONS = (
+    ("ask_age", ("say_age",)),
+    ("ask_where", ("say_where",)),
+    ("ask", ("tell", "story")),
+    ("ask", ("tell", "unsure")),
+    ("adult_ask", ("adult_tell",)),
+    ("howru", ("fine",)),
+)
 #: stages whose moves set grooming apart from friendly chat; a short window shows one of them
 _TELLING = frozenset(("risk_assessment", "exclusivity", "sexual", "approach"))
 
@@ -122,6 +133,7 @@ def grooming_script(
     first = OFFENDER if rng.random() < 0.7 else CHILD
     start = opening(rng, first)
     style = reply_style(rng)
+    own_style = reply_style(rng)  # how the offender answers the child's questions
     leaver = CHILD if rng.random() < 0.7 else OFFENDER
     leave_move = "c_leave" if leaver == CHILD and rng.random() < 0.5 else "bye"
     start, end = edges(start, closing(rng, leaver, leave_move), n)
@@ -149,7 +161,12 @@ def grooming_script(
         while len(middle) < target:
             opened = len(middle) > block_start and len(middle) >= OPENING_MOVES * 2
             if opened and rng.random() >= share:
-                middle += small_talk(rng, pick(rng, (OFFENDER, CHILD)), stage)
+                if rng.random() < CHILD_ASKS:  # the child asks, the offender answers
+                    question, answers = pick(rng, _CHILD_QUESTIONS)
+                    answer = styled_reply(rng, own_style, answers)[1]
+                    middle += [Turn(CHILD, question, 0, stage), Turn(OFFENDER, answer, 0, stage)]
+                else:
+                    middle += small_talk(rng, pick(rng, (OFFENDER, CHILD)), stage)
                 continue
             # each stage opens with its own signature move (the first listed)
             move = moves[0] if len(middle) == block_start else pick(rng, moves)

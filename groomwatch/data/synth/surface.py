@@ -110,7 +110,7 @@ class Register:
 REGISTERS = {
     "im": Register(),
     "room": Register(abbreviations=0.15, exclaim=0.12),
-    "formal": Register(abbreviations=0.1, tidy=0.4, exclaim=0.15),
+    "formal": Register(abbreviations=0.1, tidy=0.3, exclaim=0.12),
 }
 
 
