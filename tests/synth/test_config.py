@@ -52,3 +52,16 @@ def test_missing_file_is_a_config_error(tmp_path):
 
 def test_defaults_are_valid():
     assert SynthConfig().n == 5000
+
+
+def test_shipped_configs_load():
+    """The configs shipped beside the generator (the real-transfer benchmark's English set)."""
+    from pathlib import Path
+
+    import groomwatch.data.synth as synth
+
+    shipped = sorted((Path(synth.__file__).parent / "configs").glob("*.yaml"))
+    assert shipped
+    for path in shipped:
+        config = load_config(path)
+        assert config.n >= 1000 and config.languages
