@@ -15,9 +15,9 @@ finishes in minutes on a 2-core CPU; ``device="auto"`` uses a GPU where there is
 
 CPU cost: batches are drawn from windows of similar length (little padding), the embeddings and
 the lowest ``freeze_layers`` transformer layers can be frozen (no gradient through them, and
-AdamW does not update the 11.7M-parameter embedding table each step), and a window's logit is
-cached once trained, so validation, scored for calibration and again for the threshold, costs
-one pass.
+AdamW does not update the 11.7M-parameter embedding table each step), and the logits of the last
+input scored are remembered, so validation, scored for calibration and again for the threshold,
+costs one pass.
 """
 
 from __future__ import annotations
@@ -45,8 +45,6 @@ MODEL_DIR = "model"
 HEAD_FILE = "head.pt"
 #: training batches are drawn from pools of this many batches sorted by length
 BUCKET_BATCHES = 50
-#: at most this many window logits are cached
-CACHE_SIZE = 200_000
 
 
 class FineTunedDetector(Detector):
@@ -154,7 +152,7 @@ class FineTunedDetector(Detector):
                     optimizer.zero_grad()
                     progress.advance(task)
         self.model.eval()
-        self._cache.clear()
+        self._last = None
         scores = self.decision_function(validation)
         self.calibrator = fit_calibrator(scores, y_val, self.calibration)
         return self
@@ -244,17 +242,22 @@ class FineTunedDetector(Detector):
 
         if self.model is None:
             raise RuntimeError(f"{self.name}: call fit() or load() before scoring")
-        keys = [tuple(t) for t in texts]
-        missing = list({k: None for k in keys if k not in self._cache})
+        keys = tuple(tuple(t) for t in texts)
+        if self._last is not None and self._last[0] == keys:
+            return self._last[1].copy()
+        # Only the last input is remembered: a window's logit moves in the last bits with the
+        # padding of its batch, so a cache across inputs would make a score depend on what was
+        # scored before (and a loaded model disagree with the fitted one).
+        unique = list(dict.fromkeys(keys))
+        logit_of: dict[tuple[int, ...], float] = {}
         with torch.inference_mode():
-            for idx in _sorted_chunks(missing, self.batch_size * 4):
-                logits = self.model(self._tokenize([list(missing[i]) for i in idx]))
+            for idx in _sorted_chunks(unique, self.batch_size * 4):
+                logits = self.model(self._tokenize([list(unique[i]) for i in idx]))
                 diff = (logits[:, 1] - logits[:, 0]).float().cpu().numpy()
-                self._cache.update(zip([missing[i] for i in idx], diff.tolist(), strict=True))
-        out = np.array([self._cache[k] for k in keys], dtype=np.float64)
-        if len(self._cache) > CACHE_SIZE:
-            self._cache.clear()
-        return out
+                logit_of.update(zip([unique[i] for i in idx], diff.tolist(), strict=True))
+        out = np.array([logit_of[k] for k in keys], dtype=np.float64)
+        self._last = (keys, out)
+        return out.copy()
 
     def _tokenize(self, windows: list[list[int]]) -> Any:
         """A padded batch of windows with ``[CLS] … [SEP]`` around each."""
@@ -271,7 +274,7 @@ class FineTunedDetector(Detector):
         import torch
 
         configure_cpu_threads()
-        self._cache: dict[tuple[int, ...], float] = {}
+        self._last: tuple[tuple[tuple[int, ...], ...], np.ndarray] | None = None
         self._device = pick_device(self.device)
         self.tokenizer, encoder = load_tokenizer_and_model(directory)
         self.model = _mean_pool_classifier(encoder)
