@@ -111,6 +111,35 @@ def hand_conversation():
     return conversation
 
 
+#: benign lines repeated into a long chat, and the one grooming line hidden among them
+BENIGN_LINES = [
+    "did you finish the maths homework",
+    "what game are you playing tonight",
+    "that match was so good yesterday",
+    "i have football practice at five",
+    "did you watch the new episode",
+    "haha that meme is hilarious",
+    "i cant find my charger anywhere",
+]
+GROOMING_LINE = "dont tell your parents about our chats ok"
+#: where ``long_chat`` puts the grooming line
+LINE_AT = 100
+
+
+@pytest.fixture(scope="session")
+def long_chat():
+    """200 benign messages, with the grooming line as message ``LINE_AT`` if asked: what
+    multiple-instance pooling must not average away."""
+
+    def build(with_line: bool):
+        texts = [BENIGN_LINES[i % len(BENIGN_LINES)] for i in range(200)]
+        if with_line:
+            texts.insert(LINE_AT, GROOMING_LINE)
+        return conversation(texts)
+
+    return build
+
+
 _TRAINED: dict[str, object] = {}
 
 

@@ -11,15 +11,7 @@ from groomwatch.data.record import Conversation
 from groomwatch.errors import ConfigError
 from groomwatch.models.mil import HiddenLayer, fit_network
 from groomwatch.models.registry import create_detector, load_detector
-
-BENIGN = [
-    "did you finish the maths homework",
-    "what game are you playing tonight",
-    "that match was so good yesterday",
-    "i have football practice at five",
-    "did you watch the new episode",
-]
-GROOMING_LINE = "dont tell your parents about our chats ok"
+from tests.models.conftest import LINE_AT
 
 
 @pytest.fixture(scope="module", params=["mean", "attention"])
@@ -35,12 +27,10 @@ def test_ranks_held_out_conversations(hidden, splits):
     assert roc_auc_score([c.label for c in test], hidden.predict_proba(test)) > 0.85
 
 
-def test_one_grooming_line_among_200_benign_raises_the_score(hidden, hand_conversation):
-    texts = [BENIGN[i % len(BENIGN)] for i in range(200)]
-    without = hand_conversation(texts)
-    with_line = hand_conversation([*texts[:100], GROOMING_LINE, *texts[100:]])
+def test_one_grooming_line_among_200_benign_raises_the_score(hidden, long_chat):
+    without, with_line = long_chat(with_line=False), long_chat(with_line=True)
     assert hidden.decision_function([with_line])[0] > hidden.decision_function([without])[0]
-    assert int(np.argmax(hidden.score_messages(with_line))) == 100
+    assert int(np.argmax(hidden.score_messages(with_line))) == LINE_AT
 
 
 def test_shares_are_exact_and_the_window_is_incremental(hidden, splits):

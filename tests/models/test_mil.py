@@ -15,40 +15,23 @@ from groomwatch.models.mil import (
     top_k_mean,
 )
 from groomwatch.models.registry import create_detector
-
-BENIGN = [
-    "did you finish the maths homework",
-    "what game are you playing tonight",
-    "that match was so good yesterday",
-    "i have football practice at five",
-    "did you watch the new episode",
-    "haha that meme is hilarious",
-    "i cant find my charger anywhere",
-]
-GROOMING_LINE = "dont tell your parents about our chats ok"
-
-
-def _long_chat(hand_conversation, with_line: bool):
-    texts = [BENIGN[i % len(BENIGN)] for i in range(200)]
-    if with_line:
-        texts.insert(100, GROOMING_LINE)
-    return hand_conversation(texts)
+from tests.models.conftest import LINE_AT
 
 
 @pytest.mark.parametrize("name", ["static-lr", "embedding-lr"])
-def test_one_grooming_line_among_200_benign_raises_the_score(name, train, hand_conversation):
+def test_one_grooming_line_among_200_benign_raises_the_score(name, train, long_chat):
     detector = train(name)
-    without = _long_chat(hand_conversation, with_line=False)
-    with_line = _long_chat(hand_conversation, with_line=True)
+    without = long_chat(with_line=False)
+    with_line = long_chat(with_line=True)
     assert detector.decision_function([with_line])[0] > detector.decision_function([without])[0]
     assert detector.predict_proba([with_line])[0] > detector.predict_proba([without])[0]
     # and the reviewer sees why: the line is the top contribution
-    assert int(np.argmax(detector.score_messages(with_line))) == 100
+    assert int(np.argmax(detector.score_messages(with_line))) == LINE_AT
 
 
 @pytest.mark.parametrize("pooling", ["attention", "topk", "max"])
 def test_mil_pooling_keeps_the_line_where_mean_pooling_dilutes_it(
-    pooling, splits, hand_conversation
+    pooling, splits, long_chat
 ):
     """The rise the line causes is larger with MIL pooling than with the mean, relative to
     how far apart the detector puts typical grooming and benign conversations."""
@@ -58,7 +41,7 @@ def test_mil_pooling_keeps_the_line_where_mean_pooling_dilutes_it(
         labels = np.array([c.label for c in splits["validation"]])
         spread = scores[labels == 1].mean() - scores[labels == 0].mean()
         with_line, without = (
-            detector.decision_function([_long_chat(hand_conversation, flag)])[0]
+            detector.decision_function([long_chat(flag)])[0]
             for flag in (True, False)
         )
         return (with_line - without) / spread
@@ -70,9 +53,9 @@ def test_mil_pooling_keeps_the_line_where_mean_pooling_dilutes_it(
     assert rise(fitted[pooling]) > 3 * rise(fitted["mean"])
 
 
-def test_attention_shares_are_exact_and_zero_attention_is_the_mean(train, hand_conversation):
+def test_attention_shares_are_exact_and_zero_attention_is_the_mean(train, long_chat):
     detector = train("static-lr")
-    conversation = _long_chat(hand_conversation, with_line=True)
+    conversation = long_chat(with_line=True)
     shares = detector.score_messages(conversation)
     logit = detector.decision_function([conversation])[0]
     assert shares.sum() + detector.intercept == pytest.approx(logit, abs=1e-6)
