@@ -30,20 +30,31 @@ class ThresholdPolicy:
     ``on`` restricts the negatives the FPR is measured on, e.g. ``{"source": "nps"}``: a
     threshold set on easy benign chat says nothing about hard look-alikes, so a real-data
     config sets it where the hard negatives are. A value may be a list (any of them matches).
+
+    ``cross_fit: k`` (k >= 2) adds the training split's negatives of that subset, each scored
+    out of fold: they are cut into k folds by group (room, conversation) and each fold is
+    scored by the detector fitted without it. A validation split with few groups of hard
+    negatives (two chat rooms) gives a threshold that does not transfer to other rooms; the
+    training split's groups, scored as unseen ones, make the estimate rest on many more.
     """
 
     policy: str = "target-fpr"
     target_fpr: float = 0.01
     value: float = 0.5
     on: dict[str, Any] = field(default_factory=dict)
+    cross_fit: int = 0
 
     def describe(self) -> str:
         if self.policy == "fixed":
             return f"fixed at {self.value:g}"
         negatives = f"'s negatives with {self.subset_name()}" if self.on else ""
+        crossed = (
+            f" and the training split's, each scored out of fold ({self.cross_fit} folds)"
+            if self.cross_fit else ""
+        )
         return (
-            f"lowest threshold whose false positive rate on the validation split{negatives} "
-            f"is at most {self.target_fpr:g}"
+            f"lowest threshold whose false positive rate on the validation split{negatives}"
+            f"{crossed} is at most {self.target_fpr:g}"
         )
 
     def subset_name(self) -> str:
@@ -186,6 +197,12 @@ def _checked(config: TrainConfig, where: str) -> TrainConfig:
         )
     _fraction(policy.target_fpr, f"{where}: threshold.target_fpr", open_interval=True)
     _subset(policy.on, f"{where}: threshold.on")
+    _integer(policy.cross_fit, f"{where}: threshold.cross_fit", minimum=0)
+    if policy.cross_fit == 1 or (policy.cross_fit and policy.policy != "target-fpr"):
+        raise ConfigError(
+            f"{where}: threshold.cross_fit must be 0 (off) or at least 2 folds, with the "
+            f"target-fpr policy; not {policy.cross_fit!r} with {policy.policy!r}"
+        )
     weights = _mapping(config.source_weights, f"{where}: source_weights")
     for source, weight in weights.items():
         if isinstance(weight, bool) or not isinstance(weight, int | float) or not weight > 0:

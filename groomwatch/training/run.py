@@ -19,6 +19,7 @@ import numpy as np
 
 from groomwatch.data.io import load_split
 from groomwatch.data.record import Conversation
+from groomwatch.data.split import offender_groups
 from groomwatch.errors import InputError
 from groomwatch.models.base import Detector, conversation_labels
 from groomwatch.models.registry import create_detector
@@ -87,17 +88,61 @@ def pick_threshold(
     return choose_threshold(policy, y[keep], scores[keep])
 
 
+def _fitted(
+    config: TrainConfig, train: Sequence[Conversation], validation: Sequence[Conversation]
+) -> Detector:
+    detector = build_detector(config)
+    seed_everything(config.seed)
+    return detector.fit(train, validation,
+                        sample_weight=source_weights(config.source_weights, train))
+
+
+def cross_fitted_negatives(
+    config: TrainConfig, train: Sequence[Conversation], validation: Sequence[Conversation]
+) -> tuple[list[Conversation], np.ndarray]:
+    """The training split's negatives the threshold counts (``threshold.on``), each scored
+    by a detector fitted and calibrated as the final one but without that negative's fold.
+
+    Folds are whole groups (a chat room, a conversation's windows), so a negative is scored
+    as one from an unseen room would be. Every other training record stays in every fit.
+    """
+    from sklearn.model_selection import GroupKFold
+
+    policy = config.threshold
+    chosen = [c for c in train if c.label == 0 and policy.selects(c)]
+    groups = offender_groups(chosen)
+    folds = min(policy.cross_fit, len(set(groups)))
+    if folds < 2:
+        raise InputError(
+            f"threshold.cross_fit: the training split has {len(set(groups))} group(s) of "
+            f"negatives{' with ' + policy.subset_name() if policy.on else ''}; "
+            "cross-fitting needs at least 2"
+        )
+    held_ids = [id(c) for c in chosen]
+    scores = np.empty(len(chosen))
+    for _, held in GroupKFold(n_splits=folds).split(chosen, groups=groups):
+        left_out = {held_ids[i] for i in held}
+        rest = [c for c in train if id(c) not in left_out]
+        detector = _fitted(config, rest, validation)
+        scores[held] = detector.predict_proba([chosen[i] for i in held])
+    return chosen, scores
+
+
 def fit_detector(
     config: TrainConfig, train: Sequence[Conversation], validation: Sequence[Conversation]
 ) -> tuple[Detector, np.ndarray, np.ndarray]:
-    """Fit, then set the threshold by the config's policy; returns validation labels and scores."""
-    detector = build_detector(config)
-    seed_everything(config.seed)
-    detector.fit(train, validation,
-                 sample_weight=source_weights(config.source_weights, train))
+    """Fit, then set the threshold by the config's policy; returns validation labels and scores
+    (with ``threshold.cross_fit`` the threshold also counts out-of-fold training negatives)."""
+    detector = _fitted(config, train, validation)
     y = conversation_labels(validation, "validation")
     scores = detector.predict_proba(validation)
-    detector.threshold = pick_threshold(config.threshold, validation, y, scores)
+    counted, counted_y, counted_scores = list(validation), y, scores
+    if config.threshold.cross_fit:
+        negatives, negative_scores = cross_fitted_negatives(config, train, validation)
+        counted += negatives
+        counted_y = np.concatenate([y, np.zeros(len(negatives), dtype=y.dtype)])
+        counted_scores = np.concatenate([scores, negative_scores])
+    detector.threshold = pick_threshold(config.threshold, counted, counted_y, counted_scores)
     return detector, y, scores
 
 
