@@ -4,19 +4,22 @@ After each message the detector scores the window of the last ``window`` message
 fires once at least ``s`` of the last ``history`` window scores reach the threshold, and then
 stays on. Batch (``run``) and streaming (``stream``) share one code path, so a served stream
 warns on exactly the message an offline evaluation says it would. Window scores come from the
-detector's ``window_scorer``, which ``tfidf-lr`` updates incrementally.
+detector's ``window_scorer``, which ``tfidf-lr`` updates incrementally. Its scorer is also
+resumable (``ResumableWindowScorer``): its state goes to bytes and back, so a stream served by
+several workers keeps it in a shared store and scores each message as one process would.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from groomwatch.data.record import Conversation, Message
 from groomwatch.errors import ConfigError
-from groomwatch.models.base import Detector
+from groomwatch.models.base import Detector, RescoringWindowScorer, WindowScorer
 from groomwatch.models.params import positive_int
 
 
@@ -28,6 +31,41 @@ class WarningResult:
     warned: bool
     warning_at: int | None
     window_scores: np.ndarray = field(repr=False)
+
+
+@runtime_checkable
+class ResumableWindowScorer(Protocol):
+    """A window scorer whose state, all but the window's texts, fits in a few kilobytes of
+    bytes; resumed from them with those texts, it scores the next message exactly as the
+    scorer that wrote them would have."""
+
+    def update(self, message: Message, participants: Sequence[Any] = ()) -> float: ...
+
+    def state(self) -> bytes: ...
+
+    def resume(self, state: bytes, texts: Sequence[str]) -> None:
+        """Raises ValueError for a state of another model, window length or window."""
+
+
+def resume_window(detector: Detector, window: int, messages: Sequence[Message],
+                  state: bytes | None) -> WindowScorer:
+    """``detector``'s window scorer as it stands once it has seen ``messages`` (the window,
+    oldest first): resumed from ``state`` if its scorer is resumable (rebuilt from the messages
+    when ``state`` is missing or stale: another model's), else one that rescores the window."""
+    scorer = detector.window_scorer(window)
+    if not isinstance(scorer, ResumableWindowScorer):
+        rescoring = RescoringWindowScorer(detector, window)
+        rescoring.messages.extend(messages)
+        return rescoring
+    if state is not None:
+        try:
+            scorer.resume(state, [m.text for m in messages])
+            return scorer
+        except ValueError:
+            scorer = detector.window_scorer(window)
+    for message in messages:
+        scorer.update(message)
+    return scorer
 
 
 class EarlyWarning:

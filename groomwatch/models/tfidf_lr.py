@@ -10,12 +10,14 @@ without a tokenizer.
 
 from __future__ import annotations
 
+import hashlib
 from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Self
 
 import joblib
+import msgspec
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -57,6 +59,8 @@ class TfidfLogisticDetector(Detector):
         self.blocks: list[_Block] = []
         self.intercept = 0.0
         self.calibrator: Calibrator | None = None
+        #: names the fitted weights, so a stored window state is never resumed by another model
+        self.fingerprint = ""
 
     def get_params(self) -> dict[str, Any]:
         return {
@@ -92,6 +96,7 @@ class TfidfLogisticDetector(Detector):
             block.coef = model.coef_[0, offset : offset + size].copy()
             offset += size
         self.intercept = float(model.intercept_[0])
+        self.fingerprint = _fingerprint(self.blocks, self.intercept)
         self.calibrator = fit_calibrator(
             self.decision_function(validation), y_val, self.head.calibration
         )
@@ -170,6 +175,7 @@ class TfidfLogisticDetector(Detector):
     def _load_state(self, directory: Path) -> None:
         state = joblib.load(directory / STATE_FILE)
         self.blocks, self.intercept = state["blocks"], state["intercept"]
+        self.fingerprint = _fingerprint(self.blocks, self.intercept)
         self.calibrator = Calibrator.load(directory)
 
 
@@ -188,26 +194,42 @@ class _Block:
 class IncrementalTfidfWindow(WindowScorer):
     """Sliding-window scorer that updates the window's count vector instead of re-vectorising.
 
-    Per block it keeps the window's summed counts, the dot product with the coefficients and
-    the squared norm of the tf-idf vector; a message entering or leaving touches only its own
-    non-zero n-grams, so each update costs one message's vectorisation.
+    Per block it keeps the window's summed counts (sparse: the sorted vocabulary indices of its
+    n-grams and their counts), the dot product with the coefficients and the squared norm of
+    the tf-idf vector. A message entering or leaving touches only its own non-zero n-grams; the
+    leaving message is counted again from its text, in the same call as the entering one, which
+    costs little more than one message and spares keeping a count row per message (five times
+    the bytes of the summed counts). Every update is the same arithmetic whether the scorer
+    lives on or is rebuilt from ``state()`` with ``resume``, so a served stream whose state
+    moves between workers scores to the last bit as one process, and as ``EarlyWarning.run``.
     """
 
     def __init__(self, detector: TfidfLogisticDetector, window: int) -> None:
         self.detector = detector
         self.window = window
-        self.messages: deque[list[tuple[np.ndarray, np.ndarray]]] = deque()
-        self.counts = [np.zeros(len(b.idf)) for b in detector.blocks]
-        self.dot = [0.0] * len(detector.blocks)
-        self.squared_norm = [0.0] * len(detector.blocks)
-        self.nonzero = [0] * len(detector.blocks)
+        self.texts: deque[str] = deque()
+        blocks = len(detector.blocks)
+        #: per block, the window's n-grams (sorted, then ``_END``) and their summed counts
+        self.keys = [np.array([_END]) for _ in range(blocks)]
+        self.values = [np.zeros(1) for _ in range(blocks)]
+        self.dot = [0.0] * blocks
+        self.squared_norm = [0.0] * blocks
+        self.nonzero = [0] * blocks
 
     def update(self, message: Message, participants: Sequence[Any] = ()) -> float:
-        rows = [_counts(b.vectorizer, message.text) for b in self.detector.blocks]
-        self._add(rows, 1.0)
-        self.messages.append(rows)
-        if len(self.messages) > self.window:
-            self._add(self.messages.popleft(), -1.0)
+        leaving = len(self.texts) >= self.window
+        texts = [message.text, self.texts[0]] if leaving else [message.text]
+        for i, block in enumerate(self.detector.blocks):
+            doc, ngram = block.vectorizer.occurrences(texts)
+            size = len(block.idf)
+            codes, counts = np.unique(doc * size + ngram, return_counts=True)
+            split = int(np.searchsorted(codes, size))
+            self._add(i, codes[:split], counts[:split], 1.0)
+            if leaving:
+                self._add(i, codes[split:] - size, counts[split:], -1.0)
+        self.texts.append(message.text)
+        if leaving:
+            self.texts.popleft()
         return float(self.detector.calibrator(np.array([self.logit()]))[0])
 
     def logit(self) -> float:
@@ -219,25 +241,82 @@ class IncrementalTfidfWindow(WindowScorer):
                 value += dot / np.sqrt(squared_norm)
         return value
 
-    def _add(self, rows: list[tuple[np.ndarray, np.ndarray]], sign: float) -> None:
-        for i, (block, (idx, counts)) in enumerate(zip(self.detector.blocks, rows, strict=True)):
-            delta = sign * counts
-            old = self.counts[i][idx]
-            new = old + delta
-            self.counts[i][idx] = new
-            idf_sq = np.square(block.idf[idx])
-            self.nonzero[i] += int(np.count_nonzero(new)) - int(np.count_nonzero(old))
-            if self.nonzero[i]:
-                self.squared_norm[i] += float(((new * new - old * old) * idf_sq).sum())
-                self.dot[i] += float((delta * block.idf[idx] * block.coef[idx]).sum())
-            else:  # an empty window: reset exactly instead of carrying rounding error
-                self.squared_norm[i] = self.dot[i] = 0.0
+    def _add(self, i: int, idx: np.ndarray, counts: np.ndarray, sign: float) -> None:
+        """Add (``sign`` 1) or remove (-1) one message's n-grams and counts in block ``i``."""
+        block, keys, values = self.detector.blocks[i], self.keys[i], self.values[i]
+        position = np.searchsorted(keys, idx)  # _END ends ``keys``: always a valid position
+        found = keys[position] == idx
+        delta = sign * counts
+        old = np.where(found, values[position], 0.0)
+        new = old + delta
+        idf = block.idf[idx]
+        self.nonzero[i] += int(np.count_nonzero(new)) - int(np.count_nonzero(old))
+        if self.nonzero[i]:
+            self.squared_norm[i] += float(((new * new - old * old) * np.square(idf)).sum())
+            self.dot[i] += float((delta * idf * block.coef[idx]).sum())
+        else:  # an empty window: reset exactly instead of carrying rounding error
+            self.squared_norm[i] = self.dot[i] = 0.0
+        if found.all():
+            values[position] = new
+            if sign < 0 and not new.all():  # n-grams no longer in the window leave
+                kept = values != 0
+                kept[-1] = True
+                self.keys[i], self.values[i] = keys[kept], values[kept]
+        else:  # only an entering message brings n-grams new to the window
+            values[position[found]] = new[found]
+            entering = ~found
+            slots = position[entering] + np.arange(int(entering.sum()))
+            staying = np.ones(len(keys) + len(slots), bool)
+            staying[slots] = False
+            self.keys[i] = np.empty(len(staying), keys.dtype)
+            self.keys[i][slots], self.keys[i][staying] = idx[entering], keys
+            self.values[i] = np.empty(len(staying))
+            self.values[i][slots], self.values[i][staying] = new[entering], values
+
+    def state(self) -> bytes:
+        """Everything but the window's texts, as bytes: per block the summed counts (indices
+        as gaps), in the smallest unsigned integer type that holds them, and three numbers."""
+        return _STATE_ENCODER.encode({
+            "m": self.detector.fingerprint, "w": self.window, "n": len(self.texts),
+            "d": self.dot, "q": self.squared_norm, "z": self.nonzero,
+            "k": [_pack(_gaps(k[:-1])) for k in self.keys],
+            "v": [_pack(v[:-1]) for v in self.values],
+        })
+
+    def resume(self, state: bytes, texts: Sequence[str]) -> None:
+        """Go on from ``state()`` of a scorer whose window held ``texts`` (oldest first).
+        ValueError if the state is another model's or window's."""
+        data = msgspec.msgpack.decode(state)
+        if (data["m"], data["w"], data["n"]) != (self.detector.fingerprint, self.window,
+                                                 len(texts)):
+            raise ValueError("window state of another model, window length or window")
+        self.texts = deque(texts)
+        self.dot, self.squared_norm, self.nonzero = data["d"], data["q"], data["z"]
+        self.keys = [np.append(np.cumsum(_unpack(k), dtype=np.int64), _END) for k in data["k"]]
+        self.values = [np.append(_unpack(v).astype(float), 0.0) for v in data["v"]]
 
 
-def _counts(vectorizer: HashedNgramCounter, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """One text's known n-grams (vocabulary indices) and how often each occurs."""
-    _, ngram = vectorizer.occurrences([text])
-    return np.unique(ngram, return_counts=True)
+#: after every vocabulary index: ``searchsorted`` then never points past the end
+_END = np.iinfo(np.int64).max
+_STATE_ENCODER = msgspec.msgpack.Encoder()
+
+
+def _pack(values: np.ndarray) -> tuple[str, bytes]:
+    """Non-negative integers as (dtype, bytes) in the smallest unsigned type that holds them."""
+    dtype = np.min_scalar_type(int(values.max()) if len(values) else 0)
+    return dtype.str, values.astype(dtype).tobytes()
+
+
+def _gaps(keys: np.ndarray) -> np.ndarray:
+    """Sorted indices as the first one and the steps between them (``np.cumsum`` undoes it)."""
+    gaps = keys.copy()
+    gaps[1:] -= keys[:-1]
+    return gaps
+
+
+def _unpack(packed: tuple[str, bytes]) -> np.ndarray:
+    dtype, raw = packed
+    return np.frombuffer(raw, np.dtype(dtype))
 
 
 def _messages(conversations: Sequence[Conversation]) -> tuple[list[str], np.ndarray]:
@@ -253,6 +332,14 @@ def _summing_matrix(conversation_of: np.ndarray, n_conversations: int) -> sp.csr
         (np.ones(len(conversation_of)), (conversation_of, np.arange(len(conversation_of)))),
         shape=(n_conversations, len(conversation_of)),
     )
+
+
+def _fingerprint(blocks: list[_Block], intercept: float) -> str:
+    digest = hashlib.blake2b(np.float64(intercept).tobytes(), digest_size=8)
+    for block in blocks:
+        digest.update(block.idf.tobytes())
+        digest.update(block.coef.tobytes())
+    return digest.hexdigest()
 
 
 def _smooth_idf(counts: sp.csr_matrix) -> np.ndarray:

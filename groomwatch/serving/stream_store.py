@@ -1,7 +1,8 @@
 """Where stream windows live: in this process (the default) or in Redis (several workers).
 
 A stream's whole state is a ``WindowState``: the last ``window`` messages, their authors'
-roles, the last ``history`` window scores and where the warning fired. It is bounded by the
+roles, the last ``history`` window scores, where the warning fired and the detector's window
+scorer state when it has one to resume from. It is bounded by the
 window, whatever the stream's length, and small enough to copy or serialise per message.
 
 A store hands out one stream's state at a time (``StreamStore.open``): the caller changes a
@@ -64,6 +65,9 @@ class WindowState:
     seen: int = 0
     warning_at: int | None = None
     review_id: int | None = None
+    #: the detector's window scorer state, if resumable (tfidf-lr: the window's summed n-gram
+    #: counts; derived from the texts, so it stays and goes with them)
+    scorer: bytes | None = None
 
     def append(self, message: Message, role: str, window: int) -> None:
         """Add a message; the oldest leaves once the window is full, and so do roles of
@@ -91,12 +95,13 @@ class WindowState:
 
     def to_json(self) -> dict[str, Any]:
         return {"m": self.messages, "r": self.roles, "s": self.scores, "n": self.seen,
-                "w": self.warning_at, "id": self.review_id}
+                "w": self.warning_at, "id": self.review_id, "c": self.scorer}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> WindowState:
         return cls(messages=[tuple(m) for m in data["m"]], roles=data["r"], scores=data["s"],
-                   seen=data["n"], warning_at=data["w"], review_id=data["id"])
+                   seen=data["n"], warning_at=data["w"], review_id=data["id"],
+                   scorer=data.get("c"))
 
 
 class StreamStore(ABC):

@@ -5,10 +5,12 @@ window scores (``WindowState``), in this process or in Redis (``stream_store``),
 several workers can take its messages. When the warning fires, the messages kept so far are
 stored and queued for review once; everything else is dropped on DELETE or on expiry.
 
-Every append rescores the window from its messages: the state then holds only message text,
-a few kilobytes, which Redis can hand to any worker, and one append costs one window's
-scoring (the one-conversation path of ``tfidf-lr`` without a sparse matrix). Scores equal the
-offline ``EarlyWarning.run`` ones up to float rounding, so a stream warns on the same message.
+A detector with a resumable window scorer (``tfidf-lr``) keeps its state in the stream's state
+too (the window's summed n-gram counts, a few kilobytes), so any worker updates the window by
+the one message instead of rescoring it: each append costs one message's n-gram counting, and
+the scores are the offline ``EarlyWarning.run`` ones to the last bit, with one worker or many.
+Other detectors rescore the window from its messages on every append (scores equal up to
+float rounding). Either way a stream warns on the message an offline evaluation names.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from typing import Any
 from fastapi import HTTPException
 
 from groomwatch.data.record import Conversation, Message, Participant
-from groomwatch.models.base import Detector, RescoringWindowScorer
-from groomwatch.models.early_warning import EarlyWarning
+from groomwatch.models.base import Detector
+from groomwatch.models.early_warning import EarlyWarning, ResumableWindowScorer, resume_window
 from groomwatch.serving import counters
 from groomwatch.serving.db import Database
 from groomwatch.serving.scoring import queue_review
@@ -54,8 +56,8 @@ class Streams:
         """Append one message and apply the warning rule; the state changes only if this
         succeeds (a warning's review is committed first)."""
         def advance(state: WindowState, exclusive: bool) -> float:
+            score = self.window_score(state, message)
             state.append(message, role, self.rule.window)
-            score = self.window_score(state)
             state.record(score, self.rule.history)
             if state.warning_at is None and self.rule.fires(state.scores):
                 state.warning_at = state.seen
@@ -80,12 +82,13 @@ class Streams:
                 "warned": state.warning_at is not None,
                 "review_id": state.review_id, "messages_kept": len(state.messages)}
 
-    def window_score(self, state: WindowState) -> float:
-        """The detector's score of the window, computed from its messages."""
-        window = state.window()
-        scorer = RescoringWindowScorer(self.detector, self.rule.window)
-        scorer.messages.extend(window[:-1])
-        return scorer.update(window[-1])
+    def window_score(self, state: WindowState, message: Message) -> float:
+        """The detector's score of the window once ``message`` joins it (before it does:
+        the scorer needs the text of the message that leaves); keeps the scorer's state."""
+        scorer = resume_window(self.detector, self.rule.window, state.window(), state.scorer)
+        score = scorer.update(message)
+        state.scorer = scorer.state() if isinstance(scorer, ResumableWindowScorer) else None
+        return score
 
     def drop(self, client: str, conversation_id: str) -> bool:
         return self.store.drop((client, conversation_id))

@@ -10,7 +10,7 @@ import pytest
 
 from groomwatch.errors import ConfigError
 from groomwatch.models.base import Detector
-from groomwatch.models.early_warning import EarlyWarning
+from groomwatch.models.early_warning import EarlyWarning, ResumableWindowScorer, resume_window
 
 
 class AlarmWordDetector(Detector):
@@ -104,3 +104,26 @@ def test_tfidf_warns_soon_after_grooming_starts_and_not_before(train, hand_conve
     conv = hand_conversation(benign + grooming)
     result = EarlyWarning(train("tfidf-lr"), window=10, history=10, s=2, threshold=0.5).run(conv)
     assert result.warned and 21 <= result.warning_at <= 27  # never during the benign part
+
+
+def test_resume_window_rescores_a_detector_without_a_resumable_scorer(hand_conversation):
+    messages = hand_conversation(_texts(6, alarm_at=2)).messages
+    scorer = resume_window(AlarmWordDetector(), 3, messages[:4], None)
+    assert not isinstance(scorer, ResumableWindowScorer)
+    assert scorer.update(messages[4]) == 0.1  # the window (3, 4, 5) has no alarm any more
+    assert resume_window(AlarmWordDetector(), 5, messages[:4], None).update(messages[4]) == 0.9
+
+
+def test_resume_window_rebuilds_a_missing_or_stale_state_from_the_messages(train, splits):
+    detector = train("tfidf-lr")
+    messages = [m for conv in splits["test"][:4] for m in conv.messages][:25]
+    live = detector.window_scorer(window=8)
+    for message in messages[:-1]:
+        live.update(message)
+    expected = live.update(messages[-1])
+    window = messages[-9:-1]
+    stale = detector.window_scorer(window=6).state()  # another window length's
+    for state in (None, stale):
+        scorer = resume_window(detector, 8, window, state)
+        assert isinstance(scorer, ResumableWindowScorer)
+        assert scorer.update(messages[-1]) == pytest.approx(expected, abs=1e-9)

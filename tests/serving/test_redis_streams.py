@@ -16,6 +16,7 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
+from groomwatch.data.record import Conversation, Message
 from groomwatch.models.early_warning import EarlyWarning
 from groomwatch.serving import counters
 from groomwatch.serving.app import create_app
@@ -86,6 +87,30 @@ def test_redis_streams_warn_like_the_in_process_store_and_offline_rule(
     offline = EarlyWarning(detector).run(records(1, seed=0)[0])
     assert offline.warning_at == first + 1  # the message an offline evaluation names
     assert [r[1:] for r in _reviews(shared_app)] == [("stream", first + 1)]
+
+
+def test_each_message_at_another_of_four_workers_scores_as_offline_to_the_bit(
+        settings, redis_settings, detector, chat, redis_client):
+    """The worst case for the workers' copies: every append finds its worker's copy stale and
+    resumes the window's scorer state (summed n-gram counts) another worker wrote."""
+    messages = _messages(chat, grooming=True, n=70)
+    workers = [_worker(redis_settings, detector) for _ in range(4)]
+    _, local = _worker(replace(settings, db_url=settings.db_url + "-one"), detector)
+    with local, workers[0][1], workers[1][1], workers[2][1], workers[3][1]:
+        got = [_push(workers[i % 4][1], "spread", [message])[0]
+               for i, message in enumerate(messages)]
+        one = _push(local, "spread", messages)
+        kept = state_of(workers[0][0].state.streams.store, ("provider", "spread"))
+    rule = EarlyWarning(detector, window=settings.stream_window,
+                        history=settings.stream_history)
+    offline = rule.run(Conversation("spread", [], [Message(m["author_id"], m["text"])
+                                                   for m in messages]))
+    assert [a["score"] for a in got] == [a["score"] for a in one] == list(offline.window_scores)
+    assert [a["warned"] for a in got] == [a["warned"] for a in one]
+    assert next(i for i, a in enumerate(got) if a["warned"]) + 1 == offline.warning_at
+    assert len(kept["m"]) == settings.stream_window < len(messages)  # the window moved
+    assert kept["c"] and len(kept["c"]) < 16_384  # the scorer's state: counts, not text
+    assert not any(m["text"].encode() in kept["c"] for m in messages if len(m["text"]) > 3)
 
 
 def test_two_workers_appending_at_once_give_one_window_and_one_warning(
