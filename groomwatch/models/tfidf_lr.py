@@ -5,7 +5,9 @@ vector (before L2 normalisation) is linear in its messages. That one choice give
 per-message logit contributions for reviewers and an incremental window scorer for early
 warning: moving the window adds one message's counts and subtracts another's.
 Character n-grams (counted like ``char_wb``, see ``char_ngrams``) make it work in any language
-without a tokenizer.
+without a tokenizer. ``sublinear_tf`` weighs a window's n-gram counts as ``1 + log(count)``
+(scikit-learn's option of that name): the features stay functions of the summed counts, so both
+properties hold.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from groomwatch.data.record import Conversation, Message
+from groomwatch.errors import ConfigError
 from groomwatch.models.base import Detector, WindowScorer, conversation_labels
 from groomwatch.models.calibration import Calibrator, fit_calibrator
 from groomwatch.models.linear_head import LogisticHead
@@ -50,7 +53,11 @@ class TfidfLogisticDetector(Detector):
         max_iter: int = 2000,
         calibration: str = "sigmoid",
         seed: int = 0,
+        sublinear_tf: bool = False,
     ) -> None:
+        if not isinstance(sublinear_tf, bool):
+            raise ConfigError(f"sublinear_tf must be true or false, not {sublinear_tf!r}")
+        self.sublinear_tf = sublinear_tf
         self.word_ngrams = ngram_range("word_ngrams", word_ngrams)
         self.char_ngrams = ngram_range("char_ngrams", char_ngrams)
         self.min_df = positive_int("min_df", min_df)
@@ -68,6 +75,7 @@ class TfidfLogisticDetector(Detector):
             "char_ngrams": list(self.char_ngrams),
             "min_df": self.min_df,
             "max_features": self.max_features,
+            "sublinear_tf": self.sublinear_tf,
             **self.head.params(),
         }
 
@@ -126,12 +134,13 @@ class TfidfLogisticDetector(Detector):
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Each conversation's logit and, with ``shares``, each message's share of it.
 
-        Per block, a conversation contributes ``(counts·idf)·coef / ‖counts·idf‖``. The
-        numerator is a sum over n-gram occurrences, so a message's share is its own
-        occurrences' weights over its conversation's norm; only the norm needs counts per
-        (conversation, n-gram), taken from a hash table. No sparse matrix is built, so one
-        conversation costs little more than its share of a batch: the review service scores
-        conversations as they arrive.
+        Per block, a conversation contributes ``(tf·idf)·coef / ‖tf·idf‖``, tf being the counts
+        (or ``1 + log`` of them). The numerator is a sum over n-gram occurrences, so a message's
+        share is its own occurrences' weights over its conversation's norm (with sublinear tf
+        an occurrence carries ``tf(count) / count`` of its n-gram's weight); only the norm and
+        that share need counts per (conversation, n-gram), taken from a hash table. No sparse
+        matrix is built, so one conversation costs little more than its share of a batch: the
+        review service scores conversations as they arrive.
         """
         texts, conversation_of = _messages(conversations)
         n = len(conversations)
@@ -142,10 +151,13 @@ class TfidfLogisticDetector(Detector):
             owner = conversation_of[message]
             size = len(block.idf)
             codes, pairs = pd.factorize(owner * size + ngram)
-            tfidf = np.bincount(codes, minlength=len(pairs)) * block.idf[pairs % size]
+            pair_counts = np.bincount(codes, minlength=len(pairs)).astype(float)
+            tfidf = _tf(pair_counts, self.sublinear_tf) * block.idf[pairs % size]
             norm = np.sqrt(np.bincount(pairs // size, tfidf * tfidf, minlength=n))
             norm[norm == 0] = 1.0
             weights = block.idf[ngram] * block.coef[ngram]
+            if self.sublinear_tf:
+                weights *= (_tf(pair_counts, True) / pair_counts)[codes]
             logits += np.bincount(owner, weights, minlength=n) / norm
             if message_shares is not None:
                 message_shares += (np.bincount(message, weights, minlength=len(texts))
@@ -159,7 +171,8 @@ class TfidfLogisticDetector(Detector):
     def _tfidf(self, counts: list[sp.csr_matrix]) -> sp.csr_matrix:
         """Per-conversation counts of each block → idf-weighted, L2-normalised, side by side."""
         weighted = [
-            _l2_rows(block.weighted(c)) for block, c in zip(self.blocks, counts, strict=True)
+            _l2_rows(block.weighted(_tf_matrix(c, self.sublinear_tf)))
+            for block, c in zip(self.blocks, counts, strict=True)
         ]
         return sp.hstack(weighted, format="csr")
 
@@ -252,8 +265,11 @@ class IncrementalTfidfWindow(WindowScorer):
         idf = block.idf[idx]
         self.nonzero[i] += int(np.count_nonzero(new)) - int(np.count_nonzero(old))
         if self.nonzero[i]:
-            self.squared_norm[i] += float(((new * new - old * old) * np.square(idf)).sum())
-            self.dot[i] += float((delta * idf * block.coef[idx]).sum())
+            sublinear = self.detector.sublinear_tf
+            tf_new, tf_old = _tf(new, sublinear), _tf(old, sublinear)
+            self.squared_norm[i] += float(((tf_new * tf_new - tf_old * tf_old)
+                                           * np.square(idf)).sum())
+            self.dot[i] += float(((tf_new - tf_old) * idf * block.coef[idx]).sum())
         else:  # an empty window: reset exactly instead of carrying rounding error
             self.squared_norm[i] = self.dot[i] = 0.0
         if found.all():
@@ -340,6 +356,24 @@ def _fingerprint(blocks: list[_Block], intercept: float) -> str:
         digest.update(block.idf.tobytes())
         digest.update(block.coef.tobytes())
     return digest.hexdigest()
+
+
+def _tf(counts: np.ndarray, sublinear: bool) -> np.ndarray:
+    """Term frequency from counts: the counts, or ``1 + log(count)`` (0 stays 0)."""
+    if not sublinear:
+        return counts
+    tf = np.zeros(counts.shape)
+    present = counts > 0
+    tf[present] = 1.0 + np.log(counts[present])
+    return tf
+
+
+def _tf_matrix(counts: sp.csr_matrix, sublinear: bool) -> sp.csr_matrix:
+    if not sublinear:
+        return counts
+    weighted = counts.copy()
+    weighted.data = _tf(weighted.data, True)
+    return weighted
 
 
 def _smooth_idf(counts: sp.csr_matrix) -> np.ndarray:
