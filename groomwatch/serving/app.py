@@ -67,12 +67,14 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     streams = Streams(detector, db, settings, counts)
     batcher = ScoringBatcher(Scorer(detector, db, settings, counts))
     api_keys = ApiKeyLookup(db)
+    limiter = rate_limiter(settings)  # in Redis when streams are
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
         yield
         batcher.close()
         streams.close()
+        await limiter.aclose()
         counts.flush(force=True)
         api_keys.close()
         db.dispose()
@@ -88,7 +90,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     app.state.login_throttle = LoginThrottle()
     app.state.batcher = batcher
     app.state.streams = streams
-    app.state.rate_limiter = rate_limiter(settings)  # in Redis when streams are
+    app.state.rate_limiter = limiter
     app.state.metrics = Metrics()
 
     app.include_router(api.router)

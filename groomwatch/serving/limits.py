@@ -105,6 +105,9 @@ class RateLimiter:
         """``check`` for the event loop (this bucket is a dict update: no I/O to wait for)."""
         self.check(client)
 
+    async def aclose(self) -> None:
+        """Release connections at shutdown (this one holds none)."""
+
     def _answer(self, wait: float) -> None:
         if wait > 0:
             raise HTTPException(429, f"rate limit of {self.rate:g} requests/s exceeded",
@@ -151,9 +154,11 @@ class RedisRateLimiter(RateLimiter):
 
     def __init__(self, rate: float, burst: int, client: redis.Redis, url: str) -> None:
         super().__init__(rate, burst)
+        self._client = client
         self._script = client.register_script(_TAKE)
         self._url = url
-        self._async: tuple[asyncio.AbstractEventLoop, Any] | None = None
+        #: the event loop, its asyncio client and the script on that client
+        self._async: tuple[asyncio.AbstractEventLoop, Any, Any] | None = None
 
     def _take(self, client: str) -> float:
         return float(self._script(keys=[_bucket(client)], args=[self.rate, self.burst]))
@@ -165,9 +170,16 @@ class RedisRateLimiter(RateLimiter):
 
             connection = redis.asyncio.Redis.from_url(self._url, socket_timeout=5,
                                                       socket_connect_timeout=5)
-            self._async = (loop, connection.register_script(_TAKE))
-        wait = await self._async[1](keys=[_bucket(client)], args=[self.rate, self.burst])
+            self._async = (loop, connection, connection.register_script(_TAKE))
+        wait = await self._async[2](keys=[_bucket(client)], args=[self.rate, self.burst])
         self._answer(float(wait))
+
+    async def aclose(self) -> None:
+        """Close both clients (the asyncio one on its own loop: a socket belongs to one)."""
+        held, self._async = self._async, None
+        if held is not None and held[0] is asyncio.get_running_loop():
+            await held[1].aclose()
+        self._client.close()
 
 
 def _bucket(client: str) -> str:

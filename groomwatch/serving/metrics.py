@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -51,8 +52,8 @@ SECURITY_HEADERS = [
 
 
 class Instrument:
-    """ASGI middleware: count and time requests, log one line each (no bodies, no text), and
-    add the security headers every answer carries."""
+    """ASGI middleware: count and time requests, log one line each at DEBUG (WARNING for a
+    server error; no bodies, no text), and add the security headers every answer carries."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics, logger) -> None:
         self.app = app
@@ -80,4 +81,7 @@ class Instrument:
             elapsed = time.perf_counter() - start
             self.metrics.requests.labels(route, str(status)).inc()
             self.metrics.latency.labels(route).observe(elapsed)
-            self.logger.info("%s %s %d %.1fms", scope["method"], route, status, elapsed * 1000)
+            # DEBUG: at INFO every worker wrote a line per request, costing CPU at scale
+            # and flooding the log; server errors stay visible
+            self.logger.log(logging.WARNING if status >= 500 else logging.DEBUG,
+                            "%s %s %d %.1fms", scope["method"], route, status, elapsed * 1000)

@@ -241,6 +241,23 @@ def test_rate_limits_are_shared_by_the_workers(redis_settings, detector, chat):
     assert codes == [200, 200, 200, 429, 429]  # three tokens in all, not three per worker
 
 
+def test_a_worker_that_stops_closes_every_redis_connection_it_opened(
+        redis_settings, detector, chat, redis_client):
+    """The stream store, its pub/sub listener and both rate-limit clients (sync, asyncio)."""
+    def connections() -> int:
+        return len(redis_client.client_list())
+
+    before = connections()
+    _, client = _worker(redis_settings, detector)
+    with client:
+        _push(client, "c", _messages(chat, grooming=False, n=2))  # the asyncio client connects
+        assert connections() >= before + 3
+    deadline = time.monotonic() + 5  # the pub/sub thread notices within its 1 s poll
+    while connections() > before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert connections() == before
+
+
 def test_the_ci_redis_keeps_nothing_on_disk(redis_client):
     assert persistence_problems(redis_client) == []
     saved = redis_client.config_get("save")["save"]

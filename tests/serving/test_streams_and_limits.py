@@ -157,3 +157,14 @@ def test_logs_never_contain_message_text(client, app, chat, secret_word, caplog,
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "/v1/conversations/score" in logged  # requests are logged ...
     assert secret_word not in logged  # ... but never their text
+
+
+def test_each_request_logs_at_debug_not_info(client, chat, caplog):
+    """With N workers an INFO line per request floods the log; the line is there for DEBUG."""
+    caplog.set_level(logging.INFO, logger="groomwatch.serving")
+    _push_chat(client, chat, "quiet", grooming=False, n=3)
+    assert not [r for r in caplog.records if "/v1/streams" in r.getMessage()]
+    caplog.set_level(logging.DEBUG, logger="groomwatch.serving")
+    _push_chat(client, chat, "quiet", grooming=False, n=1)
+    assert [r.levelno for r in caplog.records if "/v1/streams" in r.getMessage()] == [
+        logging.DEBUG]
