@@ -13,7 +13,8 @@ nothing of a test group was seen in training, and validation holds every negativ
 threshold policy may use one).
 The splits are cached under the groomwatch cache directory, never in the repository.
 
-For each shipped detector config (tfidf-lr and exemplar; all five with ``--full``) and each
+For each shipped detector config (``tfidf``, ``tfidf-real`` and ``exemplar``; every shipped
+config with ``--full``) and each
 training set: (a) ``synth`` defaults (or ``--synth-config``), (a') the same conversations cut
 into the test's view (one-author windows, offenders only for grooming), (b) real-train,
 (c) real-train + synthetic, it fits with
@@ -71,7 +72,7 @@ REPO = HERE.parent
 DATASETS_ENV = "GROOMWATCH_DATASETS"
 SOURCES = ("pj", "chitchat", "nps")
 RATIOS = (0.6, 0.15, 0.25)
-QUICK_CONFIGS = ("tfidf", "exemplar")
+QUICK_CONFIGS = ("tfidf", "tfidf-real", "exemplar")
 FULL_CONFIGS = tuple(shipped_configs())  # the five detectors' configs and their variants
 TRAINING_SETS = ("synthetic", "synthetic-windows", "real", "real+synthetic")
 #: issue 12's targets for tfidf-lr trained on real-train
