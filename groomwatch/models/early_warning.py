@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -47,13 +48,20 @@ class ResumableWindowScorer(Protocol):
         """Raises ValueError for a state of another model, window length or window."""
 
 
+@cache
+def resumable(kind: type) -> bool:
+    """Whether scorers of this class are ``ResumableWindowScorer`` (an ``isinstance`` check
+    against a protocol inspects the attributes every time: too slow for every append)."""
+    return issubclass(kind, ResumableWindowScorer)
+
+
 def resume_window(detector: Detector, window: int, messages: Sequence[Message],
                   state: bytes | None) -> WindowScorer:
     """``detector``'s window scorer as it stands once it has seen ``messages`` (the window,
     oldest first): resumed from ``state`` if its scorer is resumable (rebuilt from the messages
     when ``state`` is missing or stale: another model's), else one that rescores the window."""
     scorer = detector.window_scorer(window)
-    if not isinstance(scorer, ResumableWindowScorer):
+    if not resumable(type(scorer)):
         rescoring = RescoringWindowScorer(detector, window)
         rescoring.messages.extend(messages)
         return rescoring

@@ -22,7 +22,7 @@ from fastapi import HTTPException
 
 from groomwatch.data.record import Conversation, Message, Participant
 from groomwatch.models.base import Detector
-from groomwatch.models.early_warning import EarlyWarning, ResumableWindowScorer, resume_window
+from groomwatch.models.early_warning import EarlyWarning, resumable, resume_window
 from groomwatch.serving import counters
 from groomwatch.serving.db import Database
 from groomwatch.serving.scoring import queue_review
@@ -87,7 +87,7 @@ class Streams:
         the scorer needs the text of the message that leaves); keeps the scorer's state."""
         scorer = resume_window(self.detector, self.rule.window, state.window(), state.scorer)
         score = scorer.update(message)
-        state.scorer = scorer.state() if isinstance(scorer, ResumableWindowScorer) else None
+        state.scorer = scorer.state() if resumable(type(scorer)) else None
         return score
 
     def drop(self, client: str, conversation_id: str) -> bool:

@@ -10,7 +10,12 @@ import pytest
 
 from groomwatch.errors import ConfigError
 from groomwatch.models.base import Detector
-from groomwatch.models.early_warning import EarlyWarning, ResumableWindowScorer, resume_window
+from groomwatch.models.early_warning import (
+    EarlyWarning,
+    ResumableWindowScorer,
+    resumable,
+    resume_window,
+)
 
 
 class AlarmWordDetector(Detector):
@@ -109,7 +114,7 @@ def test_tfidf_warns_soon_after_grooming_starts_and_not_before(train, hand_conve
 def test_resume_window_rescores_a_detector_without_a_resumable_scorer(hand_conversation):
     messages = hand_conversation(_texts(6, alarm_at=2)).messages
     scorer = resume_window(AlarmWordDetector(), 3, messages[:4], None)
-    assert not isinstance(scorer, ResumableWindowScorer)
+    assert not isinstance(scorer, ResumableWindowScorer) and not resumable(type(scorer))
     assert scorer.update(messages[4]) == 0.1  # the window (3, 4, 5) has no alarm any more
     assert resume_window(AlarmWordDetector(), 5, messages[:4], None).update(messages[4]) == 0.9
 
