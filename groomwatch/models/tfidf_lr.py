@@ -211,10 +211,11 @@ class IncrementalTfidfWindow(WindowScorer):
     n-grams and their counts), the dot product with the coefficients and the squared norm of
     the tf-idf vector. A message entering or leaving touches only its own non-zero n-grams; the
     leaving message is counted again from its text, in the same call as the entering one, which
-    costs little more than one message and spares keeping a count row per message (five times
-    the bytes of the summed counts). Every update is the same arithmetic whether the scorer
-    lives on or is rebuilt from ``state()`` with ``resume``, so a served stream whose state
-    moves between workers scores to the last bit as one process, and as ``EarlyWarning.run``.
+    costs little more than one message and spares keeping a count row per message (about ten
+    times the bytes: 40 KB against 3.7 KB a 50-message window, for the same time per append).
+    Every update is the same arithmetic whether the scorer lives on or is rebuilt from
+    ``state()`` with ``resume``, so a served stream whose state moves between workers scores to
+    the last bit as one process, and as ``EarlyWarning.run``.
     """
 
     def __init__(self, detector: TfidfLogisticDetector, window: int) -> None:
