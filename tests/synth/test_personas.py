@@ -55,7 +55,9 @@ def test_towns_and_pets_named_are_the_two_personas_own(grooming: list[Conversati
             assert len(set().union(*facts.values(), set())) <= 2, conv.conversation_id
         named_towns += sum(map(len, towns.values()))
         named_pets += sum(map(len, pets.values()))
-    assert named_towns > 300 and named_pets > 50
+    # enough named facts for the check to mean something (3.2's added offender lines name pets
+    # a little less often: 50 of 2,000 chats)
+    assert named_towns > 300 and named_pets > 40
 
 
 def test_an_offender_keeps_one_pet_name_for_children(grooming: list[Conversation]):

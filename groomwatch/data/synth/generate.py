@@ -27,8 +27,10 @@ from groomwatch.data.synth.personas import OffenderProfile, Persona
 #: offenders who keep their style, multi-day restarts, cue rates set against real chat; 3.1:
 #: offenders acknowledge answers and spend less of the chat on their agenda, as real offender
 #: windows do, and each kind of chat is typed in its own register: instant messages, chat rooms
-#: or adults' everyday chat, with their own capitals, "!" and laughs).
-GENERATOR_VERSION = "3.1"
+#: or adults' everyday chat, with their own capitals, "!" and laughs; 3.2: English offender lines
+#: use "it", "what", "and", "but" and "want" nearer real offender rates: without them a detector
+#: learnt those everyday words as signs of benign chat).
+GENERATOR_VERSION = "3.2"
 SOURCE = "groomwatch-synth"
 
 
