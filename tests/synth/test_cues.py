@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from groomwatch.data.record import Conversation
@@ -66,3 +68,86 @@ def test_child_centred_cues_are_clearly_denser_in_grooming(english: list[Convers
         assert grooming[cue] >= 1.3 * benign[cue], (cue, grooming[cue], benign[cue])
         real_benign = max(REAL_RATES["nps"][cue], REAL_RATES["chitchat"][cue])
         assert REAL_RATES["pj_offender"][cue] > real_benign, cue
+
+
+def _share_with_word(texts: list[str], word: str) -> float:
+    pattern = re.compile(rf"\b{word}\b")
+    return sum(bool(pattern.search(text.lower())) for text in texts) / len(texts)
+
+
+def test_offenders_type_everyday_words_as_often_as_benign_writers(english: list[Conversation]):
+    """Generator 3.2: real offender lines hold "it", "what", "and" and "but" as often as real
+    benign chat does. Offender wording that lacked them (3.1: about 0.6 times the benign rate)
+    taught a detector to read these everyday words as signs of benign chat, and so to miss real
+    offenders who type them. "want" is the exception real logs show: offenders use it about
+    twice as often as chit-chat and six times as often as chat rooms."""
+    offender = [
+        m.text
+        for c in english
+        if c.label == 1
+        for m in c.messages
+        if any(p.offender and p.author_id == m.author_id for p in c.participants)
+    ]
+    benign = [m.text for c in english if c.label == 0 for m in c.messages]
+    for word in ("it", "what", "and", "but"):
+        ratio = _share_with_word(offender, word) / _share_with_word(benign, word)
+        assert ratio >= 0.8, (word, ratio)
+    assert _share_with_word(offender, "want") >= 2 * _share_with_word(benign, "want")
+
+
+#: one hand-written line per cue in each of the five other languages, in the cue order
+_LINES = {
+    "de": ("wie alt bist du", "auf welche schule gehst du", "sind deine eltern zuhause",
+           "wo wohnst du", "das bleibt unter uns ok", "was ist deine nummer",
+           "schick mir ein bild", "du bist so hübsch", "ich könnte dir was kaufen",
+           "wir sollten uns mal treffen"),
+    "es": ("cuántos años tienes", "a qué insti vas", "están tus padres en casa", "dónde vives",
+           "esto queda entre nosotros", "cuál es tu número", "mándame una foto",
+           "eres muy guapa", "quieres que te compre algo", "deberíamos quedar"),
+    "fr": ("t'as quel âge", "tu vas dans quel collège", "tes parents sont là", "t'habites où",
+           "ça reste entre nous", "c'est quoi ton numéro", "envoie-moi une photo",
+           "t'es trop belle", "je pourrais t'acheter un truc", "on devrait se voir en vrai"),
+    "nl": ("hoe oud ben je", "op welke school zit je", "zijn je ouders thuis", "waar woon je",
+           "dit blijft tussen ons", "wat is je nummer", "stuur me een foto", "je bent zo mooi",
+           "zal ik het voor je kopen", "we moeten eens afspreken"),
+    "pl": ("ile masz lat", "do jakiej szkoły chodzisz", "są twoi rodzice w domu",
+           "gdzie mieszkasz", "to zostaje między nami", "jaki masz numer",
+           "wyślij mi swoje zdjęcie", "jesteś taka ładna", "mógłbym ci kupić coś",
+           "powinniśmy się spotkać"),
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "cue", "text"),
+    [
+        (lang, cue, text)
+        for lang, lines in _LINES.items()
+        for cue, text in zip(CUES, lines, strict=True)
+    ],
+)
+def test_each_language_has_its_own_cue_patterns(language: str, cue: str, text: str):
+    assert cue in message_cues(text, language)
+
+
+@pytest.fixture(scope="module")
+def six_languages() -> list[Conversation]:
+    return generate(SynthConfig(n=3000, prevalence=0.3, seed=21))
+
+
+def test_grooming_shows_cues_more_often_than_benign_chat_in_every_language(
+    six_languages: list[Conversation],
+):
+    """Measured with each language's own patterns, grooming messages show a cue about 1.6 to
+    1.8 times as often as benign ones in all six languages (real English offenders vs real
+    chit-chat: 1.4, vs chat rooms: 4)."""
+    for language in ("en", "de", "es", "fr", "nl", "pl"):
+        share = {}
+        for label in (0, 1):
+            texts = [
+                m.text
+                for c in six_languages
+                if c.label == label and c.language == language
+                for m in c.messages
+            ]
+            share[label] = sum(bool(message_cues(t, language)) for t in texts) / len(texts)
+        assert share[1] >= 1.4 * share[0], (language, share)

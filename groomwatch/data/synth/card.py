@@ -172,7 +172,8 @@ def _cue_section(convs: Sequence[Conversation], languages: Sequence[str]) -> str
         "school, alone or parents home, location, secrecy, private channel, photo or webcam, "
         "looks or maturity, gifts, meeting). The real rows are measured on the real English "
         "corpora (rates only): Perverted-Justice offenders and their decoys, NPS Chat rooms, "
-        "BYU Chit-Chat. Synthetic chats are denser in cues than real logs, which run for "
+        "BYU Chit-Chat; each language is counted with its own patterns. Synthetic chats are "
+        "denser in cues than real logs, which run for "
         "hundreds of lines; what matters is that grooming shows each cue more often than "
         "benign chat, as the offenders do.\n\n" + _table(header, rows)
     )
@@ -243,8 +244,9 @@ Generated with seed {config.seed}; the same seed and config reproduce these file
 The conversations come from phrase grammars, not from real offenders or children; they model
 the published stages and strategies of grooming but not the full variety of real chat. Models
 trained on them must be validated on real data before any use (`benchmarks/real_transfer.py`).
-The cue patterns are coarse and, outside English, are the English ones applied to another
-language, so non-English cue rates are not comparable.
+The cue patterns are coarse. Each language has its own (`cues.PATTERNS`), but only English has
+real corpora to set its rates beside: in the other five, what the table shows is that grooming
+carries each cue more often than benign chat, not that the rates are those of real chat.
 
 ## Config
 

@@ -54,7 +54,109 @@ _EN = {
     r"\bhang ?out\b|\bsee (u|you) in person\b|\bin person\b|\bcome (see|get) (u|you)\b",
 }
 
-PATTERNS: dict[str, dict[str, str]] = {"en": _EN}
+#: The same cues in the other five languages, written for how each is typed in chat (informal
+#: forms, common abbreviations and app names); a reader of the language can check each line
+_DE = {
+    "age": r"wie alt|\balter\b|\bjahre alt|\bjährig|\bwelche klasse\b|\basl\b",
+    "school": r"\bschule|\bklasse\b|\blehrer|\bhausaufgaben|\bhausi\b|\bferien\b",
+    "alone": r"\ballein\b|\beltern\b|\bmama\b|\bmutter\b|\bpapa\b|\bvater\b|"
+    r"wer ist (zu ?hause|da)|jemand (zu ?hause|da)",
+    "location": r"wo wohnst|wo kommst du her|\bwelche(r)? stadt\b|wie weit|\bin der nähe\b|"
+    r"\badresse\b|\bwo bist du\b",
+    "secrecy": r"\bgeheim|\bunter uns\b|erzähl(s)? (es )?(niemandem|keinem)|sag (es )?niemandem|"
+    r"niemand (muss|darf) (es |das )?wissen|\blösch|\bärger\b|\bpolizei\b|\bknast\b",
+    "private": r"\bhandy|\bnummer\b|\banrufen\b|\bruf (dich|mich) an\b|\bschreib (mir|dir)\b|"
+    r"\bsnap(chat)?\b|\bwhatsapp\b|\bkik\b|\bdiscord\b|\btelegram\b|\bprivat",
+    "photo": r"\bbild(er)?\b|\bfotos?\b|\bpics?\b|\bcam\b|\bwebcam|\bkamera\b|\bvideo\b|\bselfie",
+    "looks": r"\bhübsch|\bschön\b|\bsüß|\bsüss|\bsüße\b|\bheiß\b|\bniedlich|\breif\b|\berwachsen|"
+    r"\bälter aus\b|\bsiehst .*(gut|älter)",
+    "gift": r"\bgeschenk|\bkauf(e)? dir\b|\bdir .*kaufen\b|\bgutschein|\bich bezahl",
+    "meet": r"\btreffen\b|\btreff(en)? uns\b|\bvorbeikommen\b|\babholen\b|\bhol dich ab\b|"
+    r"\bin echt\b|\bpersönlich\b|\bbesuchen\b",
+}
+_ES = {
+    "age": r"cuántos años|cuantos años|\bedad\b|\baños tienes\b|\bqué curso\b|\basl\b",
+    "school": r"\bcole(gio)?\b|\binsti(tuto)?\b|\bclase\b|\bprofe(sor|sora)?\b|\bdeberes\b|"
+    r"\bcurso\b|\bvacaciones\b",
+    "alone": r"\bsol[oa]\b|\bpadres\b|\bmamá\b|\bmama\b|\bmadre\b|\bpapá\b|\bpadre\b|"
+    r"quién está en casa|alguien en casa",
+    "location": r"dónde vives|donde vives|de dónde eres|de donde eres|\bqué ciudad\b|"
+    r"\bqué tan lejos\b|\bcerca de (ti|mí)\b|\bdirección\b|\bdónde estás\b",
+    "secrecy": r"\bsecreto|\bentre nosotros\b|no (se lo )?digas|nadie (tiene que|debe) saber|"
+    r"\bborra|\blío\b|\bproblemas\b|\bpolicía\b|\bcárcel\b",
+    "private": r"\bmóvil\b|\bmovil\b|\bcelular\b|\bnúmero\b|\bnumero\b|\bllam(a|o|ar)\b|"
+    r"\bsnap(chat)?\b|\bwhatsapp\b|\bwhats\b|\bkik\b|\bdiscord\b|\btelegram\b|\bprivad",
+    "photo": r"\bfotos?\b|\bfotitos?\b|\bimagen\b|\bcámara\b|\bcam\b|\bwebcam|\bvídeo\b|"
+    r"\bvideo\b|\bselfie",
+    "looks": r"\bguap[oa]|\bprecios[oa]|\bmon[oa]\b|\blind[oa]\b|\bbonit[oa]\b|\bmadur[oa]|"
+    r"\bmayor\b|\bpareces .*(mayor|bien)",
+    "gift": r"\bregalo|\bte (compro|compre|compraré|podría comprar)\b|\bcomprarte\b|"
+    r"\btarjeta regalo\b|\byo (te )?pago\b",
+    "meet": r"\bquedar\b|\bquedamos\b|\bvernos\b|\ben persona\b|\brecoger|\bpaso a por ti\b|"
+    r"\bvenir a verte\b|\ben la vida real\b",
+}
+_FR = {
+    "age": r"quel âge|quel age|\bâge\b|\bans\b|\bquelle classe\b|\basv\b|\basl\b",
+    "school": r"\bécole|\bcollège|\bcollege\b|\blycée|\bclasse\b|\bprof\b|\bdevoirs\b|"
+    r"\bvacances\b",
+    "alone": r"\bseule?\b|\bparents\b|\bmaman\b|\bmère\b|\bpapa\b|\bpère\b|"
+    r"qui est (à la maison|chez toi)|quelqu'un (à la maison|chez toi)",
+    "location": r"t'habites où|tu habites où|où tu habites|tu viens d'où|\bquelle ville\b|"
+    r"\bloin\b|\bprès de (toi|chez)|\badresse\b|t'es où",
+    "secrecy": r"\bsecret|\bentre nous\b|(le )?dis (rien|à personne)|personne (doit|a besoin de) "
+    r"savoir|\befface|\bsupprime|\bdes problèmes\b|\bennuis\b|\bpolice\b|\bflics?\b|\bprison\b",
+    "private": r"\bportable\b|\btéléphone\b|\btel\b|\bnuméro\b|\bnumero\b|\bappel(le|er)\b|"
+    r"\bsnap(chat)?\b|\bwhatsapp\b|\bkik\b|\bdiscord\b|\btelegram\b|\bpriv[ée]",
+    "photo": r"\bphotos?\b|\bimage\b|\bpics?\b|\bcam\b|\bwebcam|\bcaméra\b|\bvidéo\b|\bselfie",
+    "looks": r"\bbelle\b|\bbeau\b|\bjolie?\b|\bmignonn?e?\b|\bcanon\b|\bmature\b|"
+    r"\bplus âgée?\b|\bgrande pour\b",
+    "gift": r"\bcadeau|\bt'acheter\b|\bje t'(achète|offre)\b|\bcarte cadeau\b|\bje (te )?paie\b",
+    "meet": r"\bse voir\b|\bon se voit\b|\bse retrouver\b|\brencontrer\b|\ben vrai\b|"
+    r"\bvenir te chercher\b|\bpasser te prendre\b|\bchez moi\b",
+}
+_NL = {
+    "age": r"hoe oud|\bleeftijd\b|\bjaar oud\b|\bwelke klas\b|\basl\b",
+    "school": r"\bschool|\bklas\b|\bleraar|\bjuf\b|\bmeester\b|\bhuiswerk\b|\bvakantie\b",
+    "alone": r"\balleen\b|\bouders\b|\bmama\b|\bmoeder\b|\bpapa\b|\bvader\b|"
+    r"wie is (er )?thuis|iemand thuis",
+    "location": r"waar woon|waar kom je vandaan|\bwelke stad\b|hoe ver|\bin de buurt\b|"
+    r"\badres\b|waar ben je\b",
+    "secrecy": r"\bgeheim|\btussen ons\b|vertel (het )?(niemand|niks)|niemand hoeft (het |dit )?te "
+    r"weten|\bverwijder|\bwis\b|\bproblemen\b|\bpolitie\b|\bgevangenis\b|\bbajes\b",
+    "private": r"\btelefoon|\bmobiel\b|\bnummer\b|\bbellen\b|\bbel (je|me)\b|\bapp (me|je)\b|"
+    r"\bsnap(chat)?\b|\bwhatsapp\b|\bkik\b|\bdiscord\b|\btelegram\b|\bprivé\b",
+    "photo": r"\bfoto'?s?\b|\bplaatje|\bpics?\b|\bcam\b|\bwebcam|\bcamera\b|\bvideo\b|\bselfie",
+    "looks": r"\bmooi\b|\bknap\b|\bschattig|\bleuk uit\b|\blief\b|\bvolwassen|\bouder uit\b|"
+    r"\bziet er .*(goed|ouder)",
+    "gift": r"\bcadeau|\bvoor je kopen\b|\bkoop (ik )?(je|voor je)\b|\bcadeaubon|\bik betaal\b",
+    "meet": r"\bafspreken\b|\bafspraak\b|\bontmoeten\b|\bophalen\b|\bhaal je op\b|\bin het echt\b|"
+    r"\blangskomen\b|\bzien we elkaar\b",
+}
+_PL = {
+    "age": r"ile masz lat|\bwiek\b|\blat\b|\bktóra klasa\b|\bw której klasie\b|\basl\b",
+    "school": r"\bszkoł|\bszkole\b|\bklas(a|ie|y)\b|\bnauczyciel|\bpani od\b|\blekcje\b|"
+    r"\bzadanie domowe\b|\bwakacje\b|\bferie\b",
+    "alone": r"\bsam[a]?\b|\brodzice\b|\bmama\b|\bmamą\b|\bmatka\b|\btata\b|\bojciec\b|"
+    r"kto jest w domu|ktoś w domu",
+    "location": r"gdzie mieszkasz|skąd jesteś|skad jestes|\bw jakim mieście\b|\bjak daleko\b|"
+    r"\bblisko (ciebie|mnie)\b|\badres\b|gdzie jesteś",
+    "secrecy": r"\btajemnic|\bsekret|\bmiędzy nami\b|nie mów (nikomu|nic)|nikt nie (musi|może) "
+    r"wiedzieć|\busuń|\bkłopoty\b|\bpolicj|\bwięzieni",
+    "private": r"\btelefon|\bnumer\b|\bzadzwo|\bpisz do mnie\b|\bsnap(chat)?\b|\bwhatsapp\b|"
+    r"\bmessenger\b|\bkik\b|\bdiscord\b|\btelegram\b|\bprywat",
+    "photo": r"\bzdjęci|\bzdjec|\bfotk|\bfoto\b|\bpics?\b|\bkamerk|\bcam\b|\bwebcam|\bwideo\b|"
+    r"\bselfie",
+    "looks": r"\bładn|\bpiękn|\bśliczn|\bsłodk|\bgorąc|\bdojrzał|\bstarsz[ay] niż\b|"
+    r"\bwyglądasz .*(dobrze|starzej)",
+    "gift": r"\bprezent|\bkupi(ć|ę) ci\b|\bci kupi|\bkupił(a|bym)? ci\b|\bkarta podarunkowa\b|"
+    r"\bzapłacę\b",
+    "meet": r"\bspotka|\bspotkanie\b|\bodbior|\bodbiorę cię\b|\bodebrać\b|\bna żywo\b|"
+    r"\bprzyjadę\b|\bprzyjechać\b|\bzobaczyć się\b",
+}
+
+PATTERNS: dict[str, dict[str, str]] = {
+    "en": _EN, "de": _DE, "es": _ES, "fr": _FR, "nl": _NL, "pl": _PL,
+}
 
 
 @cache
