@@ -2,8 +2,8 @@
 
 A stream's whole state is a ``WindowState``: the last ``window`` messages, their authors'
 roles, the last ``history`` window scores, where the warning fired and the detector's window
-scorer state when it has one to resume from. It is bounded by the
-window, whatever the stream's length, and small enough to copy or serialise per message.
+scorer state when it has one to resume from. It is bounded by the window, whatever the
+stream's length, and small enough to copy or serialise per message.
 
 A store hands out one stream's state at a time (``StreamStore.open``): the caller changes a
 copy and the store keeps it only if the block ends without an error, so a message that fails to

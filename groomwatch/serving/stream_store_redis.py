@@ -1,8 +1,9 @@
 """Stream windows in Redis, so any of several workers can take any message of any stream.
 
 Per stream, one hash holds its ``WindowState`` (msgpack; only the window: at most ``window``
-messages, and the detector's window scorer state derived from them) and a version, a random token that every write replaces, with a TTL of
-``stream_ttl_seconds`` renewed by every append, so Redis itself expires idle streams.
+messages, and the detector's window scorer state derived from them) and a version, a random
+token that every write replaces, with a TTL of ``stream_ttl_seconds`` renewed by every append,
+so Redis itself expires idle streams.
 
 Appends are atomic per stream, two ways:
 - **held** (the first append a worker sees of a stream, after a conflict, and whenever a
