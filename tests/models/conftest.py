@@ -157,6 +157,14 @@ def train(splits):
     return trained
 
 
+@pytest.fixture(scope="session")
+def tfidf_sublinear(splits):
+    """tfidf-lr with ``sublinear_tf`` (1 + log count), trained once per session."""
+    from groomwatch.models.tfidf_lr import TfidfLogisticDetector
+
+    return TfidfLogisticDetector(sublinear_tf=True).fit(splits["train"], splits["validation"])
+
+
 #: Settings small enough for the default suite on a 2-core CPU.
 FAST_PARAMS: dict[str, dict] = {
     "tfidf-lr": {},

@@ -55,9 +55,11 @@ def _stream(splits) -> list:
     return [m for conv in splits["test"][:12] for m in conv.messages]
 
 
-def test_a_window_resumed_from_its_state_scores_as_the_live_one_to_the_bit(train, splits):
+@pytest.mark.parametrize("sublinear_tf", [False, True])
+def test_a_window_resumed_from_its_state_scores_as_the_live_one_to_the_bit(
+        train, tfidf_sublinear, splits, sublinear_tf):
     """What a served stream relies on: workers resume the state another one wrote."""
-    detector = train("tfidf-lr")
+    detector = tfidf_sublinear if sublinear_tf else train("tfidf-lr")
     messages = _stream(splits)
     live = detector.window_scorer(window=7)
     stored: bytes | None = None

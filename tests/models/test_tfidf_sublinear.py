@@ -1,5 +1,6 @@
-"""tfidf-lr with ``sublinear_tf``: the served scoring path, the message shares and the sliding
-window all compute the ``1 + log(count)`` features the model was trained on."""
+"""tfidf-lr with ``sublinear_tf``: the served scoring path and the message shares compute the
+``1 + log(count)`` features the model was trained on (the sliding window's resume test in
+``test_tfidf_lr.py`` runs with it too)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,7 @@ import numpy as np
 import pytest
 
 from groomwatch.errors import ConfigError
-from groomwatch.models.base import RescoringWindowScorer
 from groomwatch.models.tfidf_lr import TfidfLogisticDetector
-
-
-@pytest.fixture(scope="module")
-def sublinear(splits) -> TfidfLogisticDetector:
-    return TfidfLogisticDetector(sublinear_tf=True).fit(splits["train"], splits["validation"])
 
 
 def _logit_by_hand(detector: TfidfLogisticDetector, conversation, sublinear: bool = True
@@ -32,40 +27,25 @@ def _logit_by_hand(detector: TfidfLogisticDetector, conversation, sublinear: boo
     return logit
 
 
-def test_scores_are_the_sublinear_features_dotted_with_the_weights(sublinear, splits):
+def test_scores_are_the_sublinear_features_dotted_with_the_weights(tfidf_sublinear, splits):
     conversations = splits["test"][:15]
-    scores = sublinear.decision_function(conversations)
-    expected = [_logit_by_hand(sublinear, c) for c in conversations]
+    scores = tfidf_sublinear.decision_function(conversations)
+    expected = [_logit_by_hand(tfidf_sublinear, c) for c in conversations]
     assert scores == pytest.approx(expected, rel=1e-9, abs=1e-12)
 
 
-def test_repeated_ngrams_count_sublinearly(sublinear, hand_conversation):
+def test_repeated_ngrams_count_sublinearly(tfidf_sublinear, hand_conversation):
     repeated = hand_conversation(["dont tell your parents ok"] * 6 + ["hey"])
-    score = sublinear.decision_function([repeated])[0]
-    assert score == pytest.approx(_logit_by_hand(sublinear, repeated), rel=1e-9)
-    assert score != pytest.approx(_logit_by_hand(sublinear, repeated, sublinear=False), rel=1e-6)
+    score = tfidf_sublinear.decision_function([repeated])[0]
+    assert score == pytest.approx(_logit_by_hand(tfidf_sublinear, repeated), rel=1e-9)
+    raw_features = _logit_by_hand(tfidf_sublinear, repeated, sublinear=False)
+    assert score != pytest.approx(raw_features, rel=1e-6)
 
 
-def test_message_shares_sum_to_the_logit(sublinear, splits):
+def test_message_shares_sum_to_the_logit(tfidf_sublinear, splits):
     for conv in splits["test"][:20]:
-        total = sublinear.score_messages(conv).sum() + sublinear.intercept
-        assert total == pytest.approx(sublinear.decision_function([conv])[0], rel=1e-9)
-
-
-def test_the_incremental_window_equals_rescoring_and_resumes_to_the_bit(sublinear, splits):
-    messages = [m for conv in splits["test"][:10] for m in conv.messages]
-    live = sublinear.window_scorer(window=6)
-    stored: bytes | None = None
-    for i, message in enumerate(messages):
-        resumed = sublinear.window_scorer(window=6)
-        if stored is not None:
-            resumed.resume(stored, [m.text for m in messages[max(0, i - 6): i]])
-        score = resumed.update(message)
-        assert score == live.update(message)
-        stored = resumed.state()
-        rescoring = RescoringWindowScorer(sublinear, 6)
-        rescoring.messages.extend(messages[max(0, i - 5): i])
-        assert score == pytest.approx(rescoring.update(message), abs=1e-9)
+        total = tfidf_sublinear.score_messages(conv).sum() + tfidf_sublinear.intercept
+        assert total == pytest.approx(tfidf_sublinear.decision_function([conv])[0], rel=1e-9)
 
 
 @pytest.mark.parametrize("value", ["yes", 1, None])
@@ -74,7 +54,7 @@ def test_sublinear_tf_must_be_a_boolean(value):
         TfidfLogisticDetector(sublinear_tf=value)
 
 
-def test_the_parameter_round_trips(sublinear, tmp_path):
-    sublinear.save(tmp_path / "m")
+def test_the_parameter_round_trips(tfidf_sublinear, tmp_path):
+    tfidf_sublinear.save(tmp_path / "m")
     loaded = TfidfLogisticDetector.load(tmp_path / "m")
     assert loaded.get_params()["sublinear_tf"] is True
