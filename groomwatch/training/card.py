@@ -136,7 +136,10 @@ def build_card(
     metrics: dict[str, Estimate],
     threshold: float,
     source_rates: dict[str, Any] | None = None,
+    cross_fitted: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """``cross_fitted``: the out-of-fold training negatives' FPR at the threshold (with the
+    ``threshold.cross_fit`` policy), which the threshold was also set on."""
     readme = config.data / "README.md"
     sources = {c.source or "unknown" for convs in splits.values() for c in convs}
     return {
@@ -152,7 +155,8 @@ def build_card(
         },
         "validation_metrics": {name: e.to_dict() for name, e in metrics.items()},
         "validation_by_source": source_rates or {"negatives": {}, "positives": {}},
-        "threshold": {"value": threshold, "how_chosen": config.threshold.describe()},
+        "threshold": {"value": threshold, "how_chosen": config.threshold.describe()}
+        | ({"cross_fitted_negatives": cross_fitted} if cross_fitted else {}),
         "seed": config.seed,
         "limitations": limitations(sources),
         "code_version": code_version(),
@@ -224,6 +228,7 @@ def render_markdown(card: dict[str, Any]) -> str:
         "## Threshold",
         f"{card['threshold']['value']:.6g} — {card['threshold']['how_chosen']}. "
         "A conversation is flagged when its score is at least the threshold.",
+        *_cross_fitted_line(card["threshold"].get("cross_fitted_negatives")),
         "",
         *_source_lines(card.get("validation_by_source")),
         "## Limitations",
@@ -276,3 +281,13 @@ def write_card(directory: Path, card: dict[str, Any]) -> None:
         handle.write("\n")
     with atomic_output(directory / CARD_MD) as handle:
         handle.write(render_markdown(card))
+
+
+def _cross_fitted_line(cross_fitted: dict[str, Any] | None) -> list[str]:
+    if not cross_fitted:
+        return []
+    return [
+        "",
+        f"FPR of the training split's negatives of {cross_fitted['groups']} groups, each scored "
+        f"out of fold, at the threshold: {_fmt(cross_fitted['fpr'])}.",
+    ]

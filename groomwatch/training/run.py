@@ -25,7 +25,13 @@ from groomwatch.models.base import Detector, conversation_labels
 from groomwatch.models.registry import create_detector
 from groomwatch.training.card import CARD_JSON, CARD_MD, build_card, by_source, write_card
 from groomwatch.training.config import ThresholdPolicy, TrainConfig
-from groomwatch.training.metrics import Estimate, choose_threshold, flat_metrics, validation_metrics
+from groomwatch.training.metrics import (
+    Estimate,
+    binomial_estimate,
+    choose_threshold,
+    flat_metrics,
+    validation_metrics,
+)
 
 Report = Callable[[str], None]
 
@@ -128,22 +134,52 @@ def cross_fitted_negatives(
     return chosen, scores
 
 
-def fit_detector(
+@dataclass(frozen=True)
+class FittedDetector:
+    detector: Detector
+    #: validation labels and scores
+    y: np.ndarray
+    scores: np.ndarray
+    #: with ``threshold.cross_fit``: the training negatives counted and their out-of-fold scores
+    cross_fitted: tuple[list[Conversation], np.ndarray] | None = None
+
+    def cross_fitted_rate(self) -> dict[str, object] | None:
+        """The out-of-fold negatives' FPR at the threshold and how many groups they hold, for
+        the card: the validation rates alone rest on the validation split's few groups."""
+        if self.cross_fitted is None:
+            return None
+        negatives, scores = self.cross_fitted
+        flagged = int(np.sum(scores >= self.detector.threshold))
+        return {"groups": len(set(offender_groups(negatives))),
+                "fpr": binomial_estimate(flagged, len(negatives)).to_dict()}
+
+
+def fit_and_threshold(
     config: TrainConfig, train: Sequence[Conversation], validation: Sequence[Conversation]
-) -> tuple[Detector, np.ndarray, np.ndarray]:
-    """Fit, then set the threshold by the config's policy; returns validation labels and scores
-    (with ``threshold.cross_fit`` the threshold also counts out-of-fold training negatives)."""
+) -> FittedDetector:
+    """Fit, then set the threshold by the config's policy (with ``threshold.cross_fit`` it also
+    counts the out-of-fold training negatives)."""
     detector = _fitted(config, train, validation)
     y = conversation_labels(validation, "validation")
     scores = detector.predict_proba(validation)
     counted, counted_y, counted_scores = list(validation), y, scores
+    crossed = None
     if config.threshold.cross_fit:
-        negatives, negative_scores = cross_fitted_negatives(config, train, validation)
+        crossed = cross_fitted_negatives(config, train, validation)
+        negatives, negative_scores = crossed
         counted += negatives
         counted_y = np.concatenate([y, np.zeros(len(negatives), dtype=y.dtype)])
         counted_scores = np.concatenate([scores, negative_scores])
     detector.threshold = pick_threshold(config.threshold, counted, counted_y, counted_scores)
-    return detector, y, scores
+    return FittedDetector(detector, y, scores, crossed)
+
+
+def fit_detector(
+    config: TrainConfig, train: Sequence[Conversation], validation: Sequence[Conversation]
+) -> tuple[Detector, np.ndarray, np.ndarray]:
+    """``fit_and_threshold``'s detector with the validation labels and scores."""
+    fitted = fit_and_threshold(config, train, validation)
+    return fitted.detector, fitted.y, fitted.scores
 
 
 def train(config: TrainConfig, report: Report = lambda step: None) -> TrainResult:
@@ -155,7 +191,8 @@ def train(config: TrainConfig, report: Report = lambda step: None) -> TrainResul
     report("loading splits")
     splits = {name: load_split(config.data, name) for name in ("train", "validation")}
     report(f"fitting {config.model} on {len(splits['train'])} conversations")
-    detector, y, scores = fit_detector(config, splits["train"], splits["validation"])
+    fitted = fit_and_threshold(config, splits["train"], splits["validation"])
+    detector, y, scores = fitted.detector, fitted.y, fitted.scores
     report("computing validation metrics")
     metrics = validation_metrics(
         y, scores, detector.threshold, resamples=config.bootstrap, seed=config.seed
@@ -170,6 +207,7 @@ def train(config: TrainConfig, report: Report = lambda step: None) -> TrainResul
         source_rates=by_source(
             splits["validation"], y, scores, detector.threshold, config.threshold
         ),
+        cross_fitted=fitted.cross_fitted_rate(),
     )
     scratch = Path(tempfile.mkdtemp(prefix=f".{config.out_dir.name}.", dir=_parent(config.out_dir)))
     staging = scratch / "detector"  # the name the detector gets inside the MLflow model

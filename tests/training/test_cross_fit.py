@@ -9,15 +9,19 @@ training room's own words, so only scores of rooms it never saw say where new ro
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import random
 
 import numpy as np
 import pytest
 
+from groomwatch.data.io import load_split
 from groomwatch.data.record import Conversation, Message, Participant
 from groomwatch.errors import ConfigError, InputError
+from groomwatch.training.card import CARD_JSON, CARD_MD
 from groomwatch.training.config import ThresholdPolicy, TrainConfig, config_from_dict
-from groomwatch.training.run import cross_fitted_negatives, fit_detector
+from groomwatch.training.run import cross_fitted_negatives, fit_detector, train
 
 GROOMING = ["secret", "alone", "meet", "age", "pics", "parents"]
 FILLER = ["hi", "ok", "lol", "yeah", "cool", "sure"]
@@ -120,3 +124,18 @@ def test_cross_fit_is_described_in_the_policy():
     policy = ThresholdPolicy(target_fpr=0.03, on={"source": "nps"}, cross_fit=3)
     assert "out of fold (3 folds)" in policy.describe()
     assert "out of fold" not in ThresholdPolicy(on={"source": "nps"}).describe()
+
+
+def test_card_reports_the_out_of_fold_negatives_fpr(small_config, data_dir, tmp_path, mlflow_uri):
+    config = small_config(data_dir, tmp_path / "model")
+    config = dataclasses.replace(
+        config, threshold=ThresholdPolicy(target_fpr=0.05, cross_fit=3)
+    )
+    result = train(config)
+    card = json.loads((result.out_dir / CARD_JSON).read_text())
+    crossed = card["threshold"]["cross_fitted_negatives"]
+    negatives = [c for c in load_split(data_dir, "train") if c.label == 0]
+    assert crossed["fpr"]["trials"] == len(negatives)
+    assert crossed["groups"] >= 3
+    assert crossed["fpr"]["low"] <= crossed["fpr"]["value"] <= crossed["fpr"]["high"]
+    assert "scored out of fold, at the threshold" in (result.out_dir / CARD_MD).read_text()
