@@ -5,7 +5,7 @@
 #: offender wording is one short IM line per move, shorter than the benign wording, while real
 #: offender lines are as long as chat-room lines (about five words). 3.2 raised it from 0.3: with
 #: 3.2's offender lines, 0.3 left grooming chats' messages shorter than benign ones, which the
-#: shortcut audit's shallow classifier read (0.654 on english-6000.yaml, seed 7); at 0.35 the
+#: shortcut audit's shallow classifier read (0.661 on english-6000.yaml, seed 7); at 0.35 the
 #: offender's lines average 5.4 words in ten-line windows, real offenders' 5.3
 DOUBLE_MOVES = 0.35
 
@@ -427,7 +427,7 @@ RULES = {
                "sorry my internet was down", "you back?"],
 
     # ---- offender moves ------------------------------------------------------------------
-    "g_friend": ["so what u wanna do today", "so what did you do today", "i was at work all day and it was so slow", "what are you doing tonight", "do you want to talk for a bit", "what kind of stuff are you into these days", "it's raining here, what's it like there", "i just got home and i'm so tired", "i had pizza for dinner, what did you have", "so what's new with you", "it was a long day but i'm good now", "and what did you do after school", "i don't know what to do tonight", "i like it when you're online", "what should we talk about {DEAR}",
+    "g_friend": ["what u wanna do today", "so what did you do today", "i was at work all day and it was so slow", "what are you doing tonight", "do you want to talk for a bit", "what kind of stuff are you into these days", "it's raining here, what's it like there", "i just got home and i'm so tired", "i had pizza for dinner, what did you have", "so what's new with you", "it was a long day but i'm good now", "and what did you do after school", "i don't know what to do tonight", "i like it when you're online", "what should we talk about {DEAR}",
                  "just sitting here at work bored", "im on my lunch break {lol?}", "just got out of the shower",
                 "my car is in the shop again", "i drive a (black|silver|red|blue) (truck|suv|car)", "i work nights so im up late",
                 "i just moved here a few months ago", "im pretty laid back", "i just got back from the gym",
@@ -451,7 +451,7 @@ RULES = {
                 "well i was just sitting here bored", "i had a long day at work, how was your day",
                 "i got a new car last week", "so what do you love doing most",
                 "my job is ok, i get off at {time}"],
-    "g_bond": ["i want to get to know you better", "i just want you happy, always", "i want to talk to you every day", "it's so nice talking to you", "i missed you today, what took you so long", "would you wanna be my girl", "i like you a lot and i think you like me too", "it feels like i've known you forever", "but you're different, you get me", "what would you do without me {lol}", "i'll always be there for you", "and i'd never lie to you",
+    "g_bond": ["i want to get to know you better", "i just want u happy", "i want to talk to you every day", "it's so nice talking to you", "i missed you today, what took you so long", "be my girl?", "i like you a lot and i think you like me too", "it feels like i've known you forever", "but you're different, you get me", "what would you do without me {lol}", "im always there for you", "and i'd never lie to you",
                "i cant wait til we meet", "one day we'll hang out for real", "i like talking to you", "you are so easy to talk to", "you're so sweet {DEAR}",
               "i wish i had a gf like you", "i think about you alot", "you make me smile",
               "i miss you when you're not on", "do you have a bf?", "ever had a bf?",
@@ -512,7 +512,7 @@ RULES = {
                  "here's my number, text me", "can you call me tonight(?|?|)",
                  "can i call you tonight", "call me tomorrow", "text me when you're alone",
                  "take my number"],
-    "g_sexual": ["any plans for when we meet?", "do you want to know what i want", "it's ok, you can tell me", "but only if you want to",
+    "g_sexual": ["plans for when we meet?", "do you want to know what i want", "it's ok, you can tell me", "but only if you want to",
                  "dont be shy with me", "u can tell me anything u know", "tell me what u like", "have u ever thought about it",
                 "u want me to show u?", "did u like what u saw?", "wanna be my gf?", "u in bed already?",
                 "what do u wear to bed", "wish i was there with u rn", "its ok to be curious",
