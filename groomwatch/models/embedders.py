@@ -116,15 +116,17 @@ class MultilingualEmbedder:
         self._cache: dict[str, np.ndarray] = {}
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Rows follow ``texts``; a full cache is emptied only after the answer is read (texts
+        cached earlier may be among those asked for)."""
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if missing:
-            if len(self._cache) + len(missing) > self.cache_size:
-                self._cache.clear()
             vectors = np.asarray(self.model.encode(missing), dtype=np.float32)
             self._cache.update(zip(missing, vectors.reshape(len(missing), USE_DIM), strict=True))
-        if not texts:
-            return np.zeros((0, USE_DIM), dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts])
+        out = (np.stack([self._cache[t] for t in texts]) if texts
+               else np.zeros((0, USE_DIM), dtype=np.float32))
+        if len(self._cache) > self.cache_size:
+            self._cache.clear()
+        return out
 
 
 @cache

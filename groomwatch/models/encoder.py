@@ -121,16 +121,18 @@ class SentenceEncoder:
         """``(len(texts), 384)`` float32 unit vectors.
 
         Chat repeats itself, so vectors are cached by text (up to ``cache_size`` texts); a
-        text therefore gets the same vector whatever batch it arrives in.
+        text therefore gets the same vector whatever batch it arrives in. The answer is read
+        before the oldest entries are dropped: a call with more new texts than the cache holds
+        would otherwise drop texts it still needs.
         """
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
         for text, vector in zip(missing, self._encode_batches(missing), strict=True):
             self._cache[text] = vector
+        out = (np.stack([self._cache[t] for t in texts]) if texts
+               else np.zeros((0, EMBEDDING_DIM), dtype=np.float32))
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
-        if not texts:
-            return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts])
+        return out
 
     def _encode_batches(self, texts: list[str]) -> np.ndarray:
         """Forward passes in batches sorted by length, so batches pad little."""

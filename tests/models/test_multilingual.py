@@ -46,3 +46,11 @@ def test_trained_in_english_it_ranks_german_grooming_above_german_chat(splits, h
     scores = detector.decision_function(grooming + benign)
     # share of (grooming, benign) pairs ranked right: the ROC-AUC; chance is 0.5
     assert np.mean(scores[:4, None] > scores[None, 4:]) >= 0.8
+
+
+def test_a_full_cache_still_answers_texts_cached_before_the_call():
+    encoder = embedders.MultilingualEmbedder(cache_size=2)
+    first = encoder.encode(["hallo", "ok"])
+    rows = encoder.encode(["ok", "bis bald", "wo bist du"])  # past the cache's size
+    np.testing.assert_allclose(rows[0], first[1], atol=1e-6)
+    assert rows.shape == (3, embedders.USE_DIM)
