@@ -151,13 +151,14 @@ class TfidfLogisticDetector(Detector):
             owner = conversation_of[message]
             size = len(block.idf)
             codes, pairs = pd.factorize(owner * size + ngram)
-            pair_counts = np.bincount(codes, minlength=len(pairs)).astype(float)
-            tfidf = _tf(pair_counts, self.sublinear_tf) * block.idf[pairs % size]
+            pair_counts = np.bincount(codes, minlength=len(pairs))
+            tf = _tf(pair_counts, self.sublinear_tf)
+            tfidf = tf * block.idf[pairs % size]
             norm = np.sqrt(np.bincount(pairs // size, tfidf * tfidf, minlength=n))
             norm[norm == 0] = 1.0
             weights = block.idf[ngram] * block.coef[ngram]
             if self.sublinear_tf:
-                weights *= (_tf(pair_counts, True) / pair_counts)[codes]
+                weights *= (tf / pair_counts)[codes]
             logits += np.bincount(owner, weights, minlength=n) / norm
             if message_shares is not None:
                 message_shares += (np.bincount(message, weights, minlength=len(texts))
