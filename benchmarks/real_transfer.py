@@ -64,6 +64,7 @@ from groomwatch.errors import GroomwatchError
 from groomwatch.models.base import Detector, conversation_labels
 from groomwatch.models.embedders import cache_dir
 from groomwatch.stats import bootstrap, clopper_pearson, percentile_bounds, recall_at_fpr
+from groomwatch.training.card import code_version
 from groomwatch.training.config import TrainConfig, load_config, shipped_configs
 from groomwatch.training.run import fit_detector
 
@@ -391,6 +392,58 @@ def print_table(results: list[dict[str, Any]]) -> None:
     Console(width=180).print(table)
 
 
+def markdown_table(results: list[dict[str, Any]]) -> str:
+    """The rows as a Markdown table (the README's leaderboard), best ROC-AUC first within each
+    training set, with the commit and generator each row was measured on."""
+    header = ("config", "trained on", "ROC-AUC [95% CI]", "vs NPS", "R@1%FPR", "PJ recall",
+              "chit-chat FPR", "NPS FPR", "fit s", "generator", "commit")
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    order = {name: i for i, name in enumerate(TRAINING_SETS)}
+    for result in sorted(results, key=lambda r: (order.get(r["training"], len(order)),
+                                                 -r["figures"]["roc_auc"]["value"])):
+        f, auc = result["figures"], result["figures"]["roc_auc"]
+        rates = [f"{f[name]['value']:.1%} ({f[name]['successes']}/{f[name]['trials']})"
+                 for name, _ in RATES]
+        code = result.get("code", {})
+        commit = code.get("git_commit", "?")[:7] + ("+" if code.get("git_dirty") else "")
+        lines.append("| " + " | ".join([
+            result["config"], result["training"],
+            f"{auc['value']:.3f} [{auc['low']:.3f}, {auc['high']:.3f}]",
+            f"{f['roc_auc_vs_nps']:.3f}", f"{f['recall_at_1pct_fpr']:.3f}", *rates,
+            f"{f['fit_seconds']:.0f}", result.get("generator_version") or "–", commit,
+        ]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def merge_runs(paths: Sequence[Path]) -> dict[str, Any]:
+    """Earlier runs' JSON files as one run: a later file's row replaces an earlier one of the
+    same config and training set. Runs on other real splits (seed or sizes) cannot be merged:
+    their figures would not be comparable."""
+    merged: dict[str, Any] | None = None
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for path in paths:
+        try:
+            run = json.loads(path.read_text())
+            split_key = {name: run[name] for name in ("seed", "sizes", "splits")}
+            results = run["results"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise GroomwatchError(f"{path}: not a real_transfer.py JSON file ({exc})") from exc
+        if merged is None:
+            merged = run | {"merged_from": []}
+        elif split_key != {name: merged[name] for name in ("seed", "sizes", "splits")}:
+            raise GroomwatchError(f"{path}: measured on other real splits (seed, sizes or "
+                                  "counts differ from the first file); rows cannot be compared")
+        merged["merged_from"].append(str(path))
+        for result in results:
+            result.setdefault("generator_version", run.get("generator_version")
+                              if "synth" in result["training"] else None)
+            result.setdefault("code", run.get("code", {}))
+            rows[(result["config"], result["training"])] = result
+    if merged is None:
+        raise GroomwatchError("--merge needs at least one JSON file")
+    return merged | {"results": list(rows.values())}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="all five configs, bigger splits")
@@ -409,7 +462,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=HERE / "out" / "real_transfer.json",
                         help="where the detailed figures (with intervals) go")
+    parser.add_argument("--markdown", type=Path, metavar="MD",
+                        help="also write the rows as a Markdown table (the README leaderboard)")
+    parser.add_argument("--merge", type=Path, nargs="+", metavar="JSON",
+                        help="fit nothing: print (and with --markdown write) one table of the "
+                             "rows of earlier runs' --json files; a later file's row of the "
+                             "same config and training set wins")
     args = parser.parse_args(argv)
+    if args.merge:
+        try:
+            merged = merge_runs(args.merge)
+        except GroomwatchError as exc:
+            parser.error(str(exc))
+        print_table(merged["results"])
+        if args.markdown:
+            args.markdown.write_text(markdown_table(merged["results"]))
+        return 0
     if args.hard_negative_fpr is not None and not 0 < args.hard_negative_fpr < 1:
         parser.error("--hard-negative-fpr must be between 0 and 1")
     try:
@@ -428,6 +496,7 @@ def main(argv: list[str] | None = None) -> int:
               for name, split in real.result.items()}
     print(f"real splits ({real.seconds:.0f} s): {json.dumps(counts)}")
     synth_cache: dict[str, Any] = {}
+    code = code_version()
 
     def synthetic() -> dict[str, list[Conversation]]:
         """Generated once per run; a generator that fails fails every synthetic row at once."""
@@ -450,8 +519,10 @@ def main(argv: list[str] | None = None) -> int:
             "generator_version": GENERATOR_VERSION, "seed": args.seed, "sizes": asdict(sizes),
             "synth_config": asdict(synth_config or SynthConfig()),
             "hard_negative_fpr": args.hard_negative_fpr,
-            "ratios": RATIOS, "splits": counts, "results": results, "failed": failed},
-            indent=2) + "\n")
+            "ratios": RATIOS, "splits": counts, "code": code, "results": results,
+            "failed": failed}, indent=2) + "\n")
+        if args.markdown:
+            args.markdown.write_text(markdown_table(results))
 
     for name in args.configs or (FULL_CONFIGS if full else QUICK_CONFIGS):
         try:
@@ -473,7 +544,8 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             results.append({"config": label, "model": config.model, "training": training,
                             "threshold_policy": row_config.threshold.describe(),
-                            "figures": figures})
+                            "generator_version": GENERATOR_VERSION if "synth" in training
+                            else None, "code": code, "figures": figures})
             # issue 12's targets hold for tfidf-lr trained on real-train, whatever its policy
             targeted = config.model == "tfidf-lr" and training == "real"
             rows += rows_of(label, training, figures, targeted=targeted)

@@ -125,3 +125,50 @@ def test_hard_negative_threshold_override(bench) -> None:
     assert bench.with_hard_negative_threshold(tfidf, None) == tfidf
     # a config that names its own subset keeps its policy
     assert bench.with_hard_negative_threshold(tfidf_real, 0.05) == tfidf_real
+
+
+def _run_file(path: Path, rows: list[tuple[str, str, float]], *, seed: int = 0) -> Path:
+    """A real_transfer.py --json file holding rows of (config, training set, ROC-AUC)."""
+    import json
+
+    def rate(hits: int, trials: int) -> dict:
+        return {"value": hits / trials, "low": 0.0, "high": 1.0, "successes": hits,
+                "trials": trials}
+
+    results = [{"config": config, "training": training, "generator_version": None,
+                "code": {"git_commit": "abcdef0123"},
+                "figures": {"roc_auc": {"value": auc, "low": auc - 0.01, "high": auc + 0.01},
+                            "roc_auc_vs_nps": auc - 0.02, "recall_at_1pct_fpr": 0.5,
+                            "pj_recall": rate(40, 50), "chitchat_fpr": rate(0, 60),
+                            "nps_fpr": rate(1, 20), "fit_seconds": 3.0}}
+               for config, training, auc in rows]
+    path.write_text(json.dumps({"seed": seed, "sizes": {"window": 10},
+                                "splits": {"test": {"pj": 50}}, "results": results}))
+    return path
+
+
+def test_merged_runs_make_one_leaderboard(bench, tmp_path: Path) -> None:
+    first = _run_file(tmp_path / "a.json", [("tfidf", "real", 0.95), ("static", "real", 0.90)])
+    later = _run_file(tmp_path / "b.json", [("static", "real", 0.97),
+                                            ("tfidf", "synthetic", 0.80)])
+    merged = bench.merge_runs([first, later])
+    by_row = {(r["config"], r["training"]): r["figures"]["roc_auc"]["value"]
+              for r in merged["results"]}
+    assert by_row == {("tfidf", "real"): 0.95, ("static", "real"): 0.97,
+                      ("tfidf", "synthetic"): 0.80}  # the later file's row wins
+    table = bench.markdown_table(merged["results"]).splitlines()
+    # synthetic rows first (the order of TRAINING_SETS), then the best ROC-AUC first
+    assert [line.split(" | ")[0] for line in table[2:]] == ["| tfidf", "| static", "| tfidf"]
+    assert "80.0% (40/50)" in table[3] and "abcdef0" in table[3]
+
+
+def test_runs_on_other_splits_are_not_merged(bench, tmp_path: Path, capsys) -> None:
+    first = _run_file(tmp_path / "a.json", [("tfidf", "real", 0.95)])
+    other = _run_file(tmp_path / "b.json", [("tfidf", "real", 0.96)], seed=1)
+    with pytest.raises(bench.GroomwatchError, match="other real splits"):
+        bench.merge_runs([first, other])
+    (tmp_path / "broken.json").write_text("{")
+    with pytest.raises(SystemExit) as exit_info:
+        bench.main(["--merge", str(tmp_path / "broken.json")])
+    assert exit_info.value.code == 2
+    assert "not a real_transfer.py JSON file" in capsys.readouterr().err
