@@ -131,23 +131,34 @@ def test_each_language_has_its_own_cue_patterns(language: str, cue: str, text: s
 
 @pytest.fixture(scope="module")
 def six_languages() -> list[Conversation]:
-    return generate(SynthConfig(n=3000, prevalence=0.3, seed=21))
+    # a thousand conversations per language: the rarest cue (gifts) shows in about one
+    # message in 500, so fewer leave its per-language rates to chance
+    return generate(SynthConfig(n=6000, prevalence=0.3, seed=21))
 
 
-def test_grooming_shows_cues_more_often_than_benign_chat_in_every_language(
-    six_languages: list[Conversation],
+@pytest.mark.parametrize("language", ["en", "de", "es", "fr", "nl", "pl"])
+def test_lookalikes_never_carry_more_of_a_cue_than_grooming(
+    six_languages: list[Conversation], language: str
 ):
-    """Measured with each language's own patterns, grooming messages show a cue about 1.6 to
-    1.8 times as often as benign ones in all six languages (real English offenders vs real
-    chit-chat: 1.4, vs chat rooms: 4)."""
-    for language in ("en", "de", "es", "fr", "nl", "pl"):
-        share = {}
-        for label in (0, 1):
-            texts = [
-                m.text
-                for c in six_languages
-                if c.label == label and c.language == language
-                for m in c.messages
-            ]
-            share[label] = sum(bool(message_cues(t, language)) for t in texts) / len(texts)
-        assert share[1] >= 1.4 * share[0], (language, share)
+    """Issue 13: each cue comes up more often in grooming than in benign chat in every
+    language, as real offender logs show against real benign chat. Before 3.3 look-alikes
+    showed photo cues as often as grooming in de, nl and pl, private-channel cues in nl (the
+    Dutch "snap", "understand", was read as Snapchat) and gifts in fr."""
+    grooming = conversation_cue_rates(six_languages, 1, language)
+    benign = conversation_cue_rates(six_languages, 0, language)
+    for cue in CUES:
+        assert grooming[cue] > benign[cue], (language, cue, grooming[cue], benign[cue])
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "cue"),
+    [
+        ("nl", "ik snap niks van huiswerk", "private"),  # "I don't understand", not Snapchat
+        ("fr", "faut que j'y aille ma mère m'appelle", "private"),  # called away
+        ("fr", "mon beau-père est là", "looks"),  # a stepfather, no compliment
+        ("fr", "t'es trop drôle en vrai", "meet"),  # "honestly", no meeting
+        ("fr", "chez moi", "meet"),  # where one is, no meeting
+    ],
+)
+def test_everyday_words_that_look_like_cues_are_not_counted(language: str, text: str, cue: str):
+    assert cue not in message_cues(text, language)

@@ -70,7 +70,8 @@ _DE = {
     "photo": r"\bbild(er)?\b|\bfotos?\b|\bpics?\b|\bcam\b|\bwebcam|\bkamera\b|\bvideo\b|\bselfie",
     "looks": r"\bhübsch|\bschön\b|\bsüß|\bsüss|\bsüße\b|\bheiß\b|\bniedlich|\breif\b|\berwachsen|"
     r"\bälter aus\b|\bsiehst .*(gut|älter)",
-    "gift": r"\bgeschenk|\bkauf(e)? dir\b|\bdir .*kaufen\b|\bgutschein|\bich bezahl",
+    "gift": r"\bgeschenk|\bkauf(e)? dir\b|\bdir .*kaufen\b|\bgutschein|\bich (be)?zahl|"
+    r"\bgeht auf mich\b|\bich (besorg|schenk|spendier)",
     "meet": r"\btreffen\b|\btreff(en)? uns\b|\bvorbeikommen\b|\babholen\b|\bhol dich ab\b|"
     r"\bin echt\b|\bpersönlich\b|\bbesuchen\b",
 }
@@ -105,14 +106,19 @@ _FR = {
     r"\bloin\b|\bprès de (toi|chez)|\badresse\b|t'es où",
     "secrecy": r"\bsecret|\bentre nous\b|(le )?dis (rien|à personne)|personne (doit|a besoin de) "
     r"savoir|\befface|\bsupprime|\bdes problèmes\b|\bennuis\b|\bpolice\b|\bflics?\b|\bprison\b",
-    "private": r"\bportable\b|\btéléphone\b|\btel\b|\bnuméro\b|\bnumero\b|\bappel(le|er)\b|"
+    # "ma mère m'appelle" (is calling me away) is no private channel; "appelle-moi" is
+    "private": r"\bportable\b|\btéléphone\b|\btel\b|\bnuméro\b|\bnumero\b|\bappelle-moi\b|"
+    r"\bt'appel(le|er)\b|\bm'appeler\b|\bappel vidéo\b|"
     r"\bsnap(chat)?\b|\bwhatsapp\b|\bkik\b|\bdiscord\b|\btelegram\b|\bpriv[ée]",
     "photo": r"\bphotos?\b|\bimage\b|\bpics?\b|\bcam\b|\bwebcam|\bcaméra\b|\bvidéo\b|\bselfie",
-    "looks": r"\bbelle\b|\bbeau\b|\bjolie?\b|\bmignonn?e?\b|\bcanon\b|\bmature\b|"
-    r"\bplus âgée?\b|\bgrande pour\b",
+    # "beau-père" (stepfather) is no compliment
+    "looks": r"\bbelle\b|\bbeau\b(?!-)|\bjolie?\b|\bmignonn?e?\b|\bcanon\b|\bmature\b|"
+    r"\bmagnifique\b|\bparfaite?\b|\bplus âgée?\b|\bgrande? pour\b|\bdéjà grande?\b|"
+    r"\bfais plus (vieux|vieille|âgée?)\b|\bplus raisonnable\b",
     "gift": r"\bcadeau|\bt'acheter\b|\bje t'(achète|offre)\b|\bcarte cadeau\b|\bje (te )?paie\b",
-    "meet": r"\bse voir\b|\bon se voit\b|\bse retrouver\b|\brencontrer\b|\ben vrai\b|"
-    r"\bvenir te chercher\b|\bpasser te prendre\b|\bchez moi\b",
+    # "chez moi" alone is where one is, "en vrai" alone means "honestly"
+    "meet": r"\bse voir\b|\bon se voit\b|\bse retrouver\b|\brencontrer\b|\bvoir en vrai\b|"
+    r"\bvenir te chercher\b|\bpasser te prendre\b|\b(viens|venir|passe|passer) chez moi\b",
 }
 _NL = {
     "age": r"hoe oud|\bleeftijd\b|\bjaar oud\b|\bwelke klas\b|\basl\b",
@@ -124,7 +130,8 @@ _NL = {
     "secrecy": r"\bgeheim|\btussen ons\b|vertel (het )?(niemand|niks)|niemand hoeft (het |dit )?te "
     r"weten|\bverwijder|\bwis\b|\bproblemen\b|\bpolitie\b|\bgevangenis\b|\bbajes\b",
     "private": r"\btelefoon|\bmobiel\b|\bnummer\b|\bbellen\b|\bbel (je|me)\b|\bapp (me|je)\b|"
-    r"\bsnap(chat)?\b|\bwhatsapp\b|\bkik\b|\bdiscord\b|\btelegram\b|\bprivé\b",
+    # Dutch "snap" is "understand" ("ik snap het"): only the app's full name counts
+    r"\bsnapchat\b|\bwhatsapp\b|\bkik\b|\bdiscord\b|\btelegram\b|\bprivé\b",
     "photo": r"\bfoto'?s?\b|\bplaatje|\bpics?\b|\bcam\b|\bwebcam|\bcamera\b|\bvideo\b|\bselfie",
     "looks": r"\bmooi\b|\bknap\b|\bschattig|\bleuk uit\b|\blief\b|\bvolwassen|\bouder uit\b|"
     r"\bziet er .*(goed|ouder)",
@@ -144,12 +151,12 @@ _PL = {
     r"wiedzieć|\busuń|\bkłopoty\b|\bpolicj|\bwięzieni",
     "private": r"\btelefon|\bnumer\b|\bzadzwo|\bpisz do mnie\b|\bsnap(chat)?\b|\bwhatsapp\b|"
     r"\bmessenger\b|\bkik\b|\bdiscord\b|\btelegram\b|\bprywat",
-    "photo": r"\bzdjęci|\bzdjec|\bfotk|\bfoto\b|\bpics?\b|\bkamerk|\bcam\b|\bwebcam|\bwideo\b|"
+    "photo": r"\bzdjęci|\bzdjec|\bfotk|\bfoto\b|\bpics?\b|\bkamer(k|c)|\bcam\b|\bwebcam|\bwideo\b|"
     r"\bselfie",
     "looks": r"\bładn|\bpiękn|\bśliczn|\bsłodk|\bgorąc|\bdojrzał|\bstarsz[ay] niż\b|"
     r"\bwyglądasz .*(dobrze|starzej)",
     "gift": r"\bprezent|\bkupi(ć|ę) ci\b|\bci kupi|\bkupił(a|bym)? ci\b|\bkarta podarunkowa\b|"
-    r"\bzapłacę\b",
+    r"\bzapłacę\b|\bja (płacę|stawiam)\b|\bzałatwię ci\b|\bdoład",
     "meet": r"\bspotka|\bspotkanie\b|\bodbior|\bodbiorę cię\b|\bodebrać\b|\bna żywo\b|"
     r"\bprzyjadę\b|\bprzyjechać\b|\bzobaczyć się\b",
 }
