@@ -14,13 +14,26 @@ from groomwatch.models.mil import (
     segment_softmax,
     top_k_mean,
 )
+from groomwatch.models.pooled import POOLINGS
 from groomwatch.models.registry import create_detector
 from tests.models.conftest import LINE_AT
 
 
-@pytest.mark.parametrize("name", ["static-lr", "embedding-lr"])
-def test_one_grooming_line_among_200_benign_raises_the_score(name, train, long_chat):
-    detector = train(name)
+@pytest.fixture(scope="module")
+def pooled(splits):
+    """static-lr (linear head, one-message chunks) fitted once per pooling."""
+    cache: dict[str, object] = {}
+
+    def fitted(pooling: str):
+        if pooling not in cache:
+            detector = create_detector("static-lr", pooling=pooling)
+            cache[pooling] = detector.fit(splits["train"], splits["validation"])
+        return cache[pooling]
+
+    return fitted
+
+
+def _assert_line_raises_and_leads(detector, long_chat) -> None:
     without = long_chat(with_line=False)
     with_line = long_chat(with_line=True)
     assert detector.decision_function([with_line])[0] > detector.decision_function([without])[0]
@@ -29,9 +42,22 @@ def test_one_grooming_line_among_200_benign_raises_the_score(name, train, long_c
     assert int(np.argmax(detector.score_messages(with_line))) == LINE_AT
 
 
+@pytest.mark.parametrize("name", ["static-lr", "embedding-lr", "ensemble"])
+def test_one_grooming_line_among_200_benign_raises_the_score(name, train, long_chat):
+    """The detectors as the tests' fast settings build them (static-lr in two-message chunks,
+    the ensemble with its hidden-layer static-lr member, as ensemble-real ships it)."""
+    _assert_line_raises_and_leads(train(name), long_chat)
+
+
+@pytest.mark.parametrize("pooling", POOLINGS)
+def test_every_pooling_scores_the_line_higher(pooling, pooled, long_chat):
+    """Whatever pooling a config picks, mean included: the line is never averaged to nothing."""
+    _assert_line_raises_and_leads(pooled(pooling), long_chat)
+
+
 @pytest.mark.parametrize("pooling", ["attention", "topk", "max"])
 def test_mil_pooling_keeps_the_line_where_mean_pooling_dilutes_it(
-    pooling, splits, long_chat
+    pooling, pooled, splits, long_chat
 ):
     """The rise the line causes is larger with MIL pooling than with the mean, relative to
     how far apart the detector puts typical grooming and benign conversations."""
@@ -46,11 +72,7 @@ def test_mil_pooling_keeps_the_line_where_mean_pooling_dilutes_it(
         )
         return (with_line - without) / spread
 
-    fitted = {
-        kind: create_detector("static-lr", pooling=kind).fit(splits["train"], splits["validation"])
-        for kind in ("mean", pooling)
-    }
-    assert rise(fitted[pooling]) > 3 * rise(fitted["mean"])
+    assert rise(pooled(pooling)) > 3 * rise(pooled("mean"))
 
 
 def test_attention_shares_are_exact_and_zero_attention_is_the_mean(train, long_chat):
