@@ -40,14 +40,19 @@ OPENING_MOVES = 2
 #: Yet a real offender's window of ten lines holds about one cue (0.6 of them hold any), the
 #: rest being answers, "ok"s and everyday talk: an offender who pushes the agenda in every line
 #: teaches a detector to wait for a pile of cues that real offenders never type.
+#: 3.3 lowered the look-alikes' share from 0.2-0.5 to 0.1-0.3, nearer the cue density of real
+#: chat-room and chit-chat windows: a detector trained on them ranked real offender windows
+#: higher on real train+validation windows (recall at 1% FPR +0.02-0.04 on three seeds).
 GROOMING_SHARE = (0.35, 0.65)
-LOOKALIKE_SHARE = (0.2, 0.5)
+LOOKALIKE_SHARE = (0.1, 0.3)
 
 
 #: share of answers the asker acknowledges in a short line of its own ("ok", "lol", "cool"): a
 #: tenth of real offender lines and of chat-room lines are such a bare acknowledgement and a
-#: third to a half are two words or fewer; the same in grooming and look-alike chats
-ACKNOWLEDGE = 0.5
+#: third to a half are two words or fewer; the same in grooming and look-alike chats. 3.3: 0.35
+#: (was 0.5): with look-alikes now mostly small talk, grooming chats held more of these
+#: bare lines than benign ones, and their shorter messages lifted the shortcut audit
+ACKNOWLEDGE = 0.35
 ACKS = ("react", "agree", "agree", "react", "c_open")
 
 
