@@ -29,9 +29,10 @@ from groomwatch.data.synth.personas import OffenderProfile, Persona
 #: windows do, and each kind of chat is typed in its own register: instant messages, chat rooms
 #: or adults' everyday chat, with their own capitals, "!" and laughs; 3.2: English offender lines
 #: use "it", "what", "and", "but" and "want" nearer real offender rates: without them a detector
-#: learnt those everyday words as signs of benign chat; 3.3: offenders of the other five
-#: languages put two moves in a quarter of their messages, as English ones do, and fewer
-#: look-alike lines there name a photo; English output is unchanged).
+#: learnt those everyday words as signs of benign chat; 3.3: look-alikes spend less of the chat
+#: on their topic and bare acknowledgements are rarer, in every language; offenders of the
+#: other five languages put two moves in a quarter of their messages, as English ones do, and
+#: fewer look-alike lines there name a photo).
 GENERATOR_VERSION = "3.3"
 SOURCE = "groomwatch-synth"
 
