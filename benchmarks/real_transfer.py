@@ -14,12 +14,11 @@ threshold policy may use one).
 The splits are cached under the groomwatch cache directory, never in the repository.
 
 For each shipped detector config (``tfidf``, ``tfidf-real`` and ``exemplar``; every shipped
-config with ``--full``) and each
-training set: (a) ``synth`` defaults (or ``--synth-config``), (a') the same conversations cut
-into the test's view (one-author windows, offenders only for grooming), (b) real-train,
-(c) real-train + synthetic, it fits with
-the project's training path (``fit_detector``: the config's parameters, seed and threshold
-policy on the validation split of that training set, no MLflow) and scores real-test: ROC-AUC
+config with ``--full``) and each training set: (a) ``synth`` defaults (or ``--synth-config``),
+(a') the same conversations cut into the test's view (one-author windows, offenders only for
+grooming), (b) real-train, (c) real-train + synthetic, it fits with the project's training
+path (``fit_detector``: the config's parameters, seed and threshold policy on the validation
+split of that training set, no MLflow) and scores real-test: ROC-AUC
 (overall, and against each negative source alone), recall at 1% and 5% FPR, and at the model's
 own threshold the PJ recall, chit-chat FPR and NPS FPR. Intervals come from a bootstrap over
 whole groups, since the windows of one offender or room are not independent (with only a few
@@ -446,12 +445,14 @@ def merge_runs(paths: Sequence[Path]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--full", action="store_true", help="all five configs, bigger splits")
+    parser.add_argument("--full", action="store_true",
+                        help="every shipped config (default: tfidf, tfidf-real, exemplar) and "
+                             "bigger splits (up to 20 windows per offender)")
     parser.add_argument("--datasets", type=Path, help=f"real corpora folder (or ${DATASETS_ENV})")
     parser.add_argument("--config", action="append", dest="configs",
                         help="config name or YAML path to run (repeatable; default: shipped)")
     parser.add_argument("--training", action="append", choices=TRAINING_SETS,
-                        help="training set(s) to run (default: all three)")
+                        help="training set(s) to run (repeatable; default: all four)")
     parser.add_argument("--synth-config", type=Path, metavar="YAML",
                         help="generator config for the synthetic training sets (default: the "
                              "`groomwatch synth` defaults)")
