@@ -20,7 +20,7 @@ from groomwatch import __version__
 from groomwatch.errors import ConfigError
 from groomwatch.models.base import Detector
 from groomwatch.serving import api, audit, retention, web
-from groomwatch.serving.auth import ApiKeyLookup, LoginThrottle
+from groomwatch.serving.auth import ApiKeyLookup, login_throttle
 from groomwatch.serving.batcher import ScoringBatcher
 from groomwatch.serving.counters import CounterBuffer
 from groomwatch.serving.db import Database
@@ -68,6 +68,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     batcher = ScoringBatcher(Scorer(detector, db, settings, counts))
     api_keys = ApiKeyLookup(db)
     limiter = rate_limiter(settings)  # in Redis when streams are
+    throttle = login_throttle(settings)  # the same
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -75,6 +76,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
         batcher.close()
         streams.close()
         await limiter.aclose()
+        throttle.close()
         counts.flush(force=True)
         api_keys.close()
         db.dispose()
@@ -87,7 +89,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     app.state.detector = detector
     app.state.counts = counts
     app.state.api_keys = api_keys
-    app.state.login_throttle = LoginThrottle()
+    app.state.login_throttle = throttle
     app.state.batcher = batcher
     app.state.streams = streams
     app.state.rate_limiter = limiter

@@ -30,6 +30,8 @@ from sqlalchemy.orm import Session
 from groomwatch.errors import ConfigError
 from groomwatch.serving import audit
 from groomwatch.serving.db import ROLES, ApiKey, Database, User, WebSession, utcnow
+from groomwatch.serving.redis_shared import uses_redis
+from groomwatch.serving.settings import Settings
 
 SESSION_COOKIE = "gw_session"
 LOGIN_CSRF_COOKIE = "gw_login_csrf"
@@ -301,7 +303,9 @@ class LoginThrottle:
     """Failed logins per key (``user:NAME``, ``addr:IP``): after ``free`` failures each further
     one locks the key for a doubling time (15 s, 30 s, ... at most 15 min). While locked, tries
     are refused before any password check (no Argon2 work, no audit row) and do not extend the
-    lock. A success, or an hour without failures, forgets the count. In memory, per process.
+    lock. A success, or an hour without failures, forgets the count. In memory, per process:
+    with several workers use ``RedisLoginThrottle`` (``login_throttle`` picks), or a guesser
+    whose connections spread over N workers gets N times the tries.
 
     An attacker can keep an account or an address (a reverse proxy's, shared by every user)
     locked, so a browser that logged in as the account before (``DEVICE_COOKIE``) counts
@@ -336,9 +340,7 @@ class LoginThrottle:
                     tries.failures = 0
                 tries.failures += 1
                 tries.last = now
-                if tries.failures > self.free:
-                    seconds = min(self.max_seconds,
-                                  self.base_seconds * 2 ** (tries.failures - self.free - 1))
+                if seconds := self.lock_seconds(tries.failures):
                     tries.locked_until = now + seconds
                     locked.append((key, seconds))
         return locked
@@ -348,12 +350,31 @@ class LoginThrottle:
             for key in keys:
                 self._tries.pop(key, None)
 
+    def lock_seconds(self, failures: int) -> float:
+        """How long the ``failures``-th failure in a row locks its key (0: not at all)."""
+        if failures <= self.free:
+            return 0.0
+        return min(self.max_seconds, self.base_seconds * 2 ** (failures - self.free - 1))
+
+    def close(self) -> None:
+        """Release connections at shutdown (this one holds none)."""
+
     def _forget_quiet(self, now: float) -> None:
         """Bound the memory an attacker spraying names can take: drop unlocked keys first."""
         for key in [k for k, t in self._tries.items() if t.locked_until <= now]:
             del self._tries[key]
         if len(self._tries) >= self.max_keys:
             self._tries.clear()
+
+
+def login_throttle(settings: Settings) -> LoginThrottle:
+    """In Redis when stream state is (several workers share the counts), else in this process."""
+    if uses_redis(settings):
+        from groomwatch.serving.login_throttle_redis import RedisLoginThrottle
+        from groomwatch.serving.stream_store_redis import connect
+
+        return RedisLoginThrottle(connect(settings.streams_url))
+    return LoginThrottle()
 
 
 def device_proof(name: str) -> str:

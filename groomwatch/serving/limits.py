@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import math
 import threading
 import time
@@ -13,6 +12,7 @@ from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from groomwatch.data.record import Conversation, RecordError, conversation_from_dict
+from groomwatch.serving.redis_shared import SERVER_NOW, hashed_key, uses_redis
 from groomwatch.serving.schemas import ConversationIn
 from groomwatch.serving.settings import Settings
 
@@ -128,9 +128,7 @@ class RateLimiter:
 
 # The same bucket in one Lua script, on the Redis server's clock (one clock for all workers).
 # KEYS: bucket. ARGV: rate, burst. Returns the wait as a string (Lua numbers become integers).
-_TAKE = """
-local now = redis.call('TIME')
-local t = tonumber(now[1]) + tonumber(now[2]) / 1e6
+_TAKE = SERVER_NOW + """
 local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
 local bucket = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local last = tonumber(bucket[2]) or t
@@ -183,12 +181,12 @@ class RedisRateLimiter(RateLimiter):
 
 
 def _bucket(client: str) -> str:
-    return "groomwatch:rate:" + hashlib.blake2b(client.encode(), digest_size=16).hexdigest()
+    return hashed_key("rate", client)
 
 
 def rate_limiter(settings: Settings) -> RateLimiter:
     """In Redis when stream state is (several workers), else in this process."""
-    if settings.streams_url.startswith(("redis://", "rediss://", "unix://")):
+    if uses_redis(settings):
         from groomwatch.serving.stream_store_redis import connect
 
         return RedisRateLimiter(settings.rate_per_second, settings.rate_burst,

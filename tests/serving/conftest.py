@@ -277,6 +277,16 @@ def redis_url() -> Iterator[str]:
     client.close()
 
 
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator:
+    """A client of the throwaway Redis (emptied before and after the test)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """For tests that must hold on every backend: a fresh SQLite file, or the test PostgreSQL
