@@ -12,8 +12,10 @@ nor its lock can matter any more, so memory is bounded by Redis, without a sweep
 
 Redis down: ``wait`` and ``failed`` answer 503 with the reason (fail closed: no password is
 checked, and no guess is answered, without the shared count; a per-process fallback would give
-a guesser N times the tries again). ``succeeded`` comes after a right password has opened the
-session, so there a failure is only logged: the stale count expires by itself.
+a guesser N times the tries again). A 503 from ``failed`` rolls back that try's
+``login.failed`` audit row with the login's transaction; the warning in the log stays.
+``succeeded`` comes after a right password has opened the session, so there a failure is only
+logged: the stale count expires by itself.
 """
 
 from __future__ import annotations

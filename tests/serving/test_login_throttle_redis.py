@@ -14,7 +14,6 @@ from dataclasses import replace
 import pytest
 import redis
 from argon2 import PasswordHasher
-from fastapi import HTTPException
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -182,12 +181,19 @@ def test_redis_down_refuses_login_with_503_before_any_password_check(workers, ha
     assert "lena" not in caplog.text and PASSWORD not in caplog.text
 
 
-def test_redis_down_refuses_an_unanswered_failure_but_lets_a_success_through(caplog):
+def test_redis_lost_after_the_check_leaves_a_wrong_guess_unanswered(workers, monkeypatch):
+    a, _ = workers
+    gone = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
+    throttle = a.state.login_throttle
+    monkeypatch.setattr(throttle, "_failed", gone.register_script("return 0"))
+    refused = _try(_browser(a, ATTACKER), "lena", "guess")  # wait() answered, failed() cannot
+    assert refused.status_code == 503 and "location" not in refused.headers
+    assert _audited(a, "login.failed") == []  # rolled back with the login's transaction
+
+
+def test_redis_down_lets_a_success_through_and_only_logs(caplog):
     throttle = RedisLoginThrottle(redis.Redis(host="127.0.0.1", port=1,
                                               socket_connect_timeout=0.5))
-    with pytest.raises(HTTPException) as refused:
-        throttle.failed(["user:lena"])
-    assert refused.value.status_code == 503
     with caplog.at_level(logging.WARNING, logger="groomwatch.serving"):
         throttle.succeeded(["user:lena"])  # the session is open already: only logged
     assert "expire by themselves" in caplog.text and "lena" not in caplog.text
