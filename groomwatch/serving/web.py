@@ -58,6 +58,8 @@ NOTICES = {
 LOGIN_ERRORS = {
     "wrong": "Wrong name or password.",
     "locked": "Too many failed attempts: wait a few minutes, then try again.",
+    "unavailable": "Login is unavailable: the count of failed logins shared by the workers "
+                   "(Redis) did not answer. Try again in a few seconds.",
 }
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -156,18 +158,23 @@ def login(request: Request, username: str = Form(..., max_length=100, pattern=NO
     settings = request.app.state.settings
     throttle: LoginThrottle = request.app.state.login_throttle
     keys = throttle_keys(request, username)
-    if (wait := throttle.wait(keys)) > 0:  # refused before any Argon2 work or audit row
-        return _login_page(request, "locked", status_code=429, seconds=wait)
-    with request.app.state.db.transaction() as session:
-        user = check_password(session, username, password)
-        if user is None:
-            audit.record(session, username[:100], "login.failed")
-            for key, seconds in throttle.failed(keys):
-                audit.record(session, "system", "login.locked", key[:200],
-                             seconds=round(seconds))
-        else:
-            token = open_session(session, user, settings.session_ttl_seconds)
-            audit.record(session, user.name, "login")
+    try:
+        if (wait := throttle.wait(keys)) > 0:  # refused before any Argon2 work or audit row
+            return _login_page(request, "locked", status_code=429, seconds=wait)
+        with request.app.state.db.transaction() as session:
+            user = check_password(session, username, password)
+            if user is None:
+                audit.record(session, username[:100], "login.failed")
+                for key, seconds in throttle.failed(keys):
+                    audit.record(session, "system", "login.locked", key[:200],
+                                 seconds=round(seconds))
+            else:
+                token = open_session(session, user, settings.session_ttl_seconds)
+                audit.record(session, user.name, "login")
+    except HTTPException as exc:  # a shared throttle that cannot count refuses (fail closed)
+        if exc.status_code != 503:
+            raise
+        return _login_page(request, "unavailable", status_code=503, seconds=4)
     if user is None:
         return RedirectResponse("/login?error=wrong", status_code=303)
     throttle.succeeded(keys)
