@@ -63,6 +63,7 @@ def serve(
     import uvicorn
 
     from groomwatch.errors import ConfigError
+    from groomwatch.serving.redis_shared import uses_redis
     from groomwatch.serving.settings import Settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -74,7 +75,7 @@ def serve(
         typer.echo(f"serving {model} on http://{host}:{port} (docs at /docs)", err=True)
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
         return
-    if not streams.startswith(("redis://", "rediss://", "unix://")):
+    if not uses_redis(settings):
         raise ConfigError(f"--workers {workers} needs --streams redis://HOST:PORT/DB: each "
                           "stream's window must be shared by the workers")
     from groomwatch.serving.stream_store_redis import connect

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 from groomwatch.data.record import Message
 from groomwatch.errors import ConfigError
+from groomwatch.serving.redis_shared import uses_redis
 from groomwatch.serving.settings import Settings
 
 StreamKey = tuple[str, str]  # (API client, conversation ID)
@@ -226,7 +227,7 @@ def open_store(settings: Settings) -> StreamStore:
     url = settings.streams_url
     if not url or url == "memory":
         return MemoryStreamStore(settings)
-    if url.startswith(("redis://", "rediss://", "unix://")):
+    if uses_redis(settings):
         from groomwatch.serving.stream_store_redis import RedisStreamStore
 
         return RedisStreamStore(settings)

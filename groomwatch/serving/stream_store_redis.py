@@ -44,6 +44,7 @@ import msgspec
 import redis
 
 from groomwatch.errors import ConfigError
+from groomwatch.serving.redis_shared import PREFIX
 from groomwatch.serving.settings import Settings
 from groomwatch.serving.stream_store import (
     Change,
@@ -57,7 +58,6 @@ from groomwatch.serving.stream_store import (
 )
 
 log = logging.getLogger("groomwatch.serving")
-PREFIX = "groomwatch:"
 
 DROPPED = PREFIX + "dropped"  # pub/sub channel: hashed keys of streams ended by DELETE
 

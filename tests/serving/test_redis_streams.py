@@ -31,13 +31,6 @@ from groomwatch.serving.stream_store_redis import (
 
 
 @pytest.fixture
-def redis_client(redis_url: str):
-    client = redis.Redis.from_url(redis_url)
-    yield client
-    client.close()
-
-
-@pytest.fixture
 def redis_settings(settings, redis_url, redis_client):
     return replace(settings, streams_url=redis_url)
 
